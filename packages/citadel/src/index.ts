@@ -1,0 +1,2 @@
+/** @mesh/citadel (being built). */
+export const PACKAGE_NAME = '@mesh/citadel';

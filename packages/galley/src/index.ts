@@ -1,0 +1,2 @@
+/** @mesh/galley (being built). */
+export const PACKAGE_NAME = '@mesh/galley';

@@ -1,0 +1,2 @@
+/** @mesh/local-mesh (being built). */
+export const PACKAGE_NAME = '@mesh/local-mesh';

@@ -1,0 +1,2 @@
+/** @mesh/meshctl (being built). */
+export const PACKAGE_NAME = '@mesh/meshctl';

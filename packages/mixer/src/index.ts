@@ -1,0 +1,2 @@
+/** @mesh/mixer (being built). */
+export const PACKAGE_NAME = '@mesh/mixer';

@@ -1,0 +1,2 @@
+/** @mesh/pilot (being built). */
+export const PACKAGE_NAME = '@mesh/pilot';

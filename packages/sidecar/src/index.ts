@@ -1,0 +1,2 @@
+/** @mesh/sidecar (being built). */
+export const PACKAGE_NAME = '@mesh/sidecar';
