@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import type { PackageDefinition } from '@grpc/proto-loader';
@@ -42,7 +43,7 @@ export function xdsRoot(): protobuf.Root {
     for (const dir of includes) {
       const candidate = path.join(dir, target);
       try {
-        require('node:fs').accessSync(candidate);
+        fs.accessSync(candidate);
         return candidate;
       } catch {
         // not in this include dir; try the next
