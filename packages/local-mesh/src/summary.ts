@@ -1,0 +1,41 @@
+import { formatSyncz } from '@mesh/meshctl';
+import type { LocalMesh } from './local-mesh.js';
+import { fetchSyncz } from './sync.js';
+import type { TrafficResult } from './traffic.js';
+import { formatVersions } from './traffic.js';
+
+async function json(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
+}
+
+/** The demo's summary: the canary split, each sidecar's sync state, Mixer and Citadel activity. */
+export async function buildSummary(mesh: LocalMesh, traffic: TrafficResult): Promise<string> {
+  const lines: string[] = ['', 'Summary'];
+  lines.push(`  booking requests: ${traffic.sent} sent, ${traffic.ok} ok, ${traffic.failed} failed`);
+  lines.push(`  shipping-service versions seen: ${formatVersions(traffic)}   (route: 90% v1 / 10% v2)`);
+  lines.push('', '  sidecars, as Pilot sees them (SYNCED = ACKed the latest config):');
+  try {
+    lines.push(...formatSyncz(await fetchSyncz(mesh.pilotAdminUrl)).trimEnd().split('\n').map((l) => `    ${l}`));
+  } catch (err) {
+    lines.push(`    (Pilot's /debug/syncz unavailable: ${(err as Error).message})`);
+  }
+  try {
+    const reports = (await json(`${mesh.mixerAdminUrl}/debug/reports`)) as { totalRecords?: number; total?: number; records?: number };
+    const n = reports.totalRecords ?? reports.records ?? reports.total;
+    lines.push('', `  mixer: ${n ?? JSON.stringify(reports)} request records reported by the sidecars`);
+  } catch (err) {
+    lines.push('', `  mixer: (unavailable: ${(err as Error).message})`);
+  }
+  lines.push('', '  workload identities issued by Citadel:');
+  for (const w of mesh.plan.workloads) {
+    try {
+      const cert = (await json(`http://127.0.0.1:${w.adminPort}/certs`)) as { identity?: string; notAfter?: string };
+      lines.push(`    ${w.name.padEnd(14)} ${cert.identity ?? '?'}  (valid until ${cert.notAfter ?? '?'})`);
+    } catch (err) {
+      lines.push(`    ${w.name.padEnd(14)} (no certificate: ${(err as Error).message})`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

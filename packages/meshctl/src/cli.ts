@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import type { ConfigResource } from '@mesh/shared-api';
+import { readDocuments } from './documents.js';
+import { GalleyClient, GalleyError } from './galley-client.js';
+import { formatSyncz } from './proxy-status.js';
+import type { SyncEntry } from './proxy-status.js';
+
+/** Where the CLI writes; injected so tests can read it. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  stdin?: () => string;
+}
+
+const USAGE = `meshctl: the command-line client for the mesh
+
+Usage:
+  meshctl apply -f <file|dir|-> [-f ...] [-n <namespace>]   create or update config in Galley
+  meshctl get <kind> [name] [-n <namespace> | -A] [-o yaml|json]
+  meshctl delete <kind> <name> [-n <namespace>]  |  meshctl delete -f <file>
+  meshctl proxy-status [-o json]                             each sidecar's xDS sync state (from Pilot)
+
+Settings (flag > environment > default):
+  --galley <url>        env MESH_GALLEY_URL, default http://127.0.0.1:9901
+  --token-file <path>   env MESH_TOKEN_FILE: bearer token for Galley (unset: anonymous)
+  --pilot <url>         env MESH_PILOT_ADMIN_URL, default http://127.0.0.1:15014
+Kinds: virtualservices (vs), destinationrules (dr), and their Kind names.
+`;
+
+/** Runs one meshctl command; returns the process exit code. */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        filename: { type: 'string', short: 'f', multiple: true },
+        namespace: { type: 'string', short: 'n' },
+        'all-namespaces': { type: 'boolean', short: 'A' },
+        output: { type: 'string', short: 'o' },
+        galley: { type: 'string' },
+        pilot: { type: 'string' },
+        'token-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`meshctl: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const tokenFile = values['token-file'] ?? env['MESH_TOKEN_FILE'];
+  const token = tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : undefined;
+  const galley = new GalleyClient(values.galley ?? env['MESH_GALLEY_URL'] ?? 'http://127.0.0.1:9901', token);
+  const namespace = values.namespace ?? 'default';
+  const output = values.output;
+  if (output !== undefined && !['yaml', 'json', 'wide'].includes(output)) {
+    io.err(`meshctl: -o ${output}: use yaml or json\n`);
+    return 2;
+  }
+  try {
+    switch (command) {
+      case 'apply':
+        return await apply(galley, values.filename ?? [], values.namespace, io);
+      case 'get':
+        return await get(galley, rest, values['all-namespaces'] ? undefined : namespace, output, io);
+      case 'delete':
+        return await del(galley, rest, values.filename ?? [], namespace, io);
+      case 'proxy-status':
+        return await proxyStatus(values.pilot ?? env['MESH_PILOT_ADMIN_URL'] ?? 'http://127.0.0.1:15014', output, io);
+      default:
+        io.err(`meshctl: unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof GalleyError) {
+      io.err(`Error from Galley (${err.reason}): ${err.message}\n`);
+      for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+      return 1;
+    }
+    io.err(`meshctl: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function apply(galley: GalleyClient, files: string[], namespace: string | undefined, io: CliIo): Promise<number> {
+  if (files.length === 0) {
+    io.err('meshctl apply: give at least one -f <file|dir|->\n');
+    return 2;
+  }
+  let failed = 0;
+  for (const { source, doc } of readDocuments(files, io.stdin)) {
+    const target = namespace && !doc.metadata?.namespace ? { ...doc, metadata: { ...doc.metadata, namespace } } : doc;
+    try {
+      const r = await galley.apply(target);
+      io.out(`${r.kind.toLowerCase()}.${target.apiVersion.split('/')[0]}/${r.name} ${r.action}\n`);
+      for (const w of r.warnings) io.err(`Warning: ${w}\n`);
+    } catch (err) {
+      if (!(err instanceof GalleyError)) throw err;
+      failed++;
+      io.err(`${source}: ${doc.kind ?? '?'}/${doc.metadata?.name ?? '?'}: ${err.message}\n`);
+      for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+async function get(galley: GalleyClient, args: string[], namespace: string | undefined, output: string | undefined, io: CliIo): Promise<number> {
+  const [kindName, name] = args;
+  const kind = kindName ? GalleyClient.resolveKind(kindName) : undefined;
+  if (!kind) {
+    io.err(`meshctl get: unknown kind "${kindName ?? ''}"\n`);
+    return 2;
+  }
+  let items: ConfigResource[];
+  if (name) {
+    const one = await galley.get(kind, namespace ?? 'default', name);
+    if (!one) {
+      io.err(`Error from Galley (NotFound): ${kind.plural} "${name}" not found\n`);
+      return 1;
+    }
+    items = [one];
+  } else items = await galley.list(kind, namespace);
+  const single = name ? items[0] : { apiVersion: 'v1', kind: 'List', items };
+  if (output === 'json') io.out(JSON.stringify(single, null, 2) + '\n');
+  else if (output === 'yaml') io.out(stringify(single));
+  else {
+    const rows = items.map((i) => [i.metadata.namespace ?? '', i.metadata.name, i.metadata.resourceVersion ?? '', age(i.metadata.creationTimestamp)]);
+    io.out(table(['NAMESPACE', 'NAME', 'RESOURCE-VERSION', 'AGE'], rows));
+  }
+  return 0;
+}
+
+async function del(galley: GalleyClient, args: string[], files: string[], namespace: string, io: CliIo): Promise<number> {
+  const targets: Array<{ kindName: string; ns: string; name: string }> = [];
+  if (files.length > 0) for (const { doc } of readDocuments(files, io.stdin)) targets.push({ kindName: doc.kind, ns: doc.metadata?.namespace ?? namespace, name: doc.metadata?.name });
+  else if (args.length === 2) targets.push({ kindName: args[0]!, ns: namespace, name: args[1]! });
+  else {
+    io.err('meshctl delete: give <kind> <name> or -f <file>\n');
+    return 2;
+  }
+  let code = 0;
+  for (const t of targets) {
+    const kind = GalleyClient.resolveKind(t.kindName);
+    if (!kind) {
+      io.err(`meshctl delete: unknown kind "${t.kindName}"\n`);
+      code = 2;
+      continue;
+    }
+    if (await galley.delete(kind, t.ns, t.name)) io.out(`${kind.singular}.${kind.group}/${t.name} deleted\n`);
+    else {
+      io.err(`Error from Galley (NotFound): ${kind.plural} "${t.name}" not found\n`);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+async function proxyStatus(pilotUrl: string, output: string | undefined, io: CliIo): Promise<number> {
+  const res = await fetch(new URL('/debug/syncz', pilotUrl), { signal: AbortSignal.timeout(5000) }).catch((err: Error) => {
+    throw new Error(`cannot reach Pilot's debug endpoint at ${pilotUrl}: ${err.message}`);
+  });
+  if (!res.ok) throw new Error(`Pilot answered ${res.status} for /debug/syncz`);
+  const entries = (await res.json()) as SyncEntry[];
+  io.out(output === 'json' ? JSON.stringify(entries, null, 2) + '\n' : formatSyncz(entries));
+  return 0;
+}
+
+function age(ts: string | undefined): string {
+  if (!ts) return '<unknown>';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
+}
+
+/** Formats rows as a left-aligned table with a header, like kubectl. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('') + '\n';
+  return line(header) + rows.map(line).join('');
+}

@@ -1,0 +1,14 @@
+import { runCli } from './cli.js';
+
+runCli(process.argv.slice(2), process.env, {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`meshctl: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
