@@ -6,7 +6,7 @@ import type { NetworkingKind } from '../model/config-store.js';
 export type DecodedEntry =
   | { type: 'put'; kind: NetworkingKind; key: string; revision: number; resource: ConfigResource }
   | { type: 'delete'; key: string; revision: number }
-  | { type: 'skip'; key: string; reason: string };
+  | { type: 'skip'; key: string; reason: string; untranslated: boolean };
 
 const TRANSLATED: readonly string[] = ['VirtualService', 'DestinationRule'] satisfies NetworkingKind[];
 
@@ -18,22 +18,22 @@ const TRANSLATED: readonly string[] = ['VirtualService', 'DestinationRule'] sati
 export function decodeConfigEntry(entry: { key: string; revision: number; operation: 'PUT' | 'DEL' | 'PURGE'; value: Uint8Array }): DecodedEntry {
   const { key, revision } = entry;
   const parsed = parseConfigKey(key);
-  if (!parsed) return { type: 'skip', key, reason: 'key is not <group>.<plural>.<namespace>.<name>' };
+  if (!parsed) return { type: 'skip', key, reason: 'key is not <group>.<plural>.<namespace>.<name>', untranslated: false };
   const info = kindByPlural(parsed.group, parsed.plural);
-  if (!info || !TRANSLATED.includes(info.kind)) return { type: 'skip', key, reason: `kind ${parsed.group}/${parsed.plural} is not translated by Pilot` };
+  if (!info || !TRANSLATED.includes(info.kind)) return { type: 'skip', key, reason: `kind ${parsed.group}/${parsed.plural} is not translated by Pilot`, untranslated: true };
   if (entry.operation !== 'PUT') return { type: 'delete', key, revision };
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(entry.value).toString('utf8'));
   } catch (err) {
-    return { type: 'skip', key, reason: `value is not JSON: ${(err as Error).message}` };
+    return { type: 'skip', key, reason: `value is not JSON: ${(err as Error).message}`, untranslated: false };
   }
   if (typeof value !== 'object' || value === null || typeof (value as ConfigResource).spec !== 'object' || (value as ConfigResource).spec === null) {
-    return { type: 'skip', key, reason: 'value is not a config object with a spec' };
+    return { type: 'skip', key, reason: 'value is not a config object with a spec', untranslated: false };
   }
   const resource = value as ConfigResource;
   // The key is authoritative for identity; metadata is filled in where a writer left it out.
-  resource.metadata = { ...resource.metadata, name: resource.metadata?.name ?? parsed.name, namespace: resource.metadata?.namespace ?? parsed.namespace, resourceVersion: String(revision) };
+  resource.metadata = { ...resource.metadata, name: parsed.name, namespace: parsed.namespace, resourceVersion: String(revision) };
   resource.kind ??= info.kind;
   return { type: 'put', kind: info.kind as NetworkingKind, key, revision, resource };
 }

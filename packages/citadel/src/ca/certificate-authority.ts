@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import net from 'node:net';
+import forge from 'node-forge';
+import { MeshError } from '@mesh/shared-api';
+import { parseWorkloadCsr } from './csr.js';
+import type { CsrRejection } from './csr.js';
+import { nativeRsaSigner, toForgePublicKey } from './native-signer.js';
+import { resolveTtl } from './ttl-policy.js';
+import type { TtlPolicy } from './ttl-policy.js';
+import { buildCertificate, keyIdentifierOf, serialOf } from './x509.js';
+
+/**
+ * The CA's key material. `chainPems` follows every issued leaf (the signing certificate up to the
+ * root); `rootCertPems` is the trust bundle. For the self-signed CA all three are the root; a
+ * plugged-in intermediate (Istio's cacerts: ca-cert, cert-chain, root-cert) fits the same shape.
+ */
+export interface CaKeyMaterial {
+  signingKey: KeyObject;
+  signingCertPem: string;
+  chainPems: string[];
+  rootCertPems: string[];
+}
+
+/** The CA's policy: its trust domain and certificate lifetimes. */
+export interface CaPolicy extends TtlPolicy {
+  trustDomain: string;
+}
+
+/** A certificate the CA issued: the chain (leaf first, root last) and the leaf's facts. */
+export interface IssuedCertificate {
+  certChainPem: string[];
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** Why the lifetime is shorter than requested, if it is. */
+  cappedBy?: 'max-ttl' | 'ca-expiry';
+}
+
+/** A workload certificate, or why the CSR or request was refused (expected outcomes, not exceptions). */
+export type SignResult =
+  | ({ ok: true; identity: string } & IssuedCertificate)
+  | { ok: false; reason: CsrRejection | 'invalid-ttl'; message: string };
+
+/**
+ * Leaves start this much before "now" so a peer whose clock is slightly behind accepts them at
+ * once; never before the signing certificate itself.
+ */
+const BACKDATE_MS = 60_000;
+
+/** Signs workload CSRs and serving certificates. Pure apart from the clock and randomness. */
+export class CertificateAuthority {
+  private readonly signingCert: forge.pki.Certificate;
+  private readonly signer: forge.pki.rsa.PrivateKey;
+
+  constructor(
+    private readonly keys: CaKeyMaterial,
+    private readonly policy: CaPolicy,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.signingCert = forge.pki.certificateFromPem(keys.signingCertPem);
+    const certKey = crypto.createPublicKey(keys.signingCertPem).export({ type: 'spki', format: 'der' });
+    const ownKey = crypto.createPublicKey(keys.signingKey).export({ type: 'spki', format: 'der' });
+    if (!certKey.equals(ownKey)) throw new MeshError('INTERNAL', 'the CA private key does not belong to the CA certificate');
+    this.signer = nativeRsaSigner(keys.signingKey);
+  }
+
+  /** The trust domain this CA issues identities in. */
+  get trustDomain(): string {
+    return this.policy.trustDomain;
+  }
+
+  /** The trust bundle: the root certificates, PEM, concatenated. */
+  get rootCertPem(): string {
+    return this.keys.rootCertPems.join('');
+  }
+
+  /** When the signing certificate expires; no certificate outlives it. */
+  get notAfter(): Date {
+    return this.signingCert.validity.notAfter;
+  }
+
+  /** Checks a workload CSR and signs it for its one SPIFFE identity (authorization is the caller's job). */
+  signCsr(csrPem: string, requestedTtlSeconds?: number): SignResult {
+    const csr = parseWorkloadCsr(csrPem, this.policy.trustDomain);
+    if (!csr.ok) return csr;
+    return this.issueWorkloadCertificate(csr.identity, csr.publicKey, requestedTtlSeconds);
+  }
+
+  /** Issues a workload certificate for an already checked identity and key. */
+  issueWorkloadCertificate(identity: string, publicKey: forge.pki.PublicKey, requestedTtlSeconds?: number): SignResult {
+    const ttl = resolveTtl(requestedTtlSeconds, this.policy);
+    if (!ttl.ok) return { ok: false, reason: 'invalid-ttl', message: ttl.message };
+    const issued = this.issue(publicKey, ttl.ttlSeconds, [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 6, value: identity }] },
+    ]);
+    if (ttl.capped && !issued.cappedBy) issued.cappedBy = 'max-ttl';
+    return { ok: true, identity, ...issued };
+  }
+
+  /** Issues a TLS server certificate for host names and IP addresses (Citadel's own gRPC endpoint). */
+  issueServingCertificate(publicKey: KeyObject, hosts: readonly string[], ttlSeconds: number): IssuedCertificate {
+    const altNames = [...new Set(hosts)].map((h) => (net.isIP(h) ? { type: 7, ip: h } : { type: 2, value: h }));
+    return this.issue(toForgePublicKey(publicKey), ttlSeconds, [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ]);
+  }
+
+  private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[]): IssuedCertificate {
+    const now = this.clock();
+    const caNotBefore = this.signingCert.validity.notBefore.getTime();
+    const caNotAfter = this.signingCert.validity.notAfter.getTime();
+    if (caNotAfter <= now) throw new MeshError('UNAVAILABLE', `the CA certificate expired at ${new Date(caNotAfter).toISOString()}; replace the CA key material`);
+    const wanted = now + ttlSeconds * 1000;
+    const notAfter = Math.min(wanted, caNotAfter);
+    const cert = buildCertificate(
+      {
+        publicKey,
+        subject: [{ name: 'organizationName', value: this.policy.trustDomain }],
+        issuer: this.signingCert,
+        notBefore: new Date(Math.max(now - BACKDATE_MS, caNotBefore)),
+        notAfter: new Date(notAfter),
+        extensions: [
+          ...extensions,
+          { name: 'subjectKeyIdentifier' },
+          { name: 'authorityKeyIdentifier', keyIdentifier: keyIdentifierOf(this.signingCert) },
+        ],
+      },
+      this.signer,
+    );
+    return {
+      certChainPem: [forge.pki.certificateToPem(cert), ...this.keys.chainPems],
+      serial: serialOf(cert),
+      notBefore: cert.validity.notBefore,
+      notAfter: cert.validity.notAfter,
+      ...(wanted > caNotAfter ? { cappedBy: 'ca-expiry' as const } : {}),
+    };
+  }
+}
