@@ -1,2 +1,23 @@
-/** @mesh/galley (being built). */
-export const PACKAGE_NAME = '@mesh/galley';
+/** @mesh/galley: validates and stores mesh config, serves a Kubernetes-style API, publishes changes on NATS. */
+export { NO_ACCESS_CONFIGURED, TokenAuthenticator } from './auth/authenticator.js';
+export type { AuthConfig, AuthResult, Authenticator, UserInfo } from './auth/authenticator.js';
+export { readTokenFile, TokenFileError } from './auth/token-file.js';
+export { galleySpecs } from './config.js';
+export type { GalleySettings } from './config.js';
+export { startGalley } from './galley-process.js';
+export type { RunningGalley } from './galley-process.js';
+export { ApiServer } from './http/api-server.js';
+export type { ApiServerOptions } from './http/api-server.js';
+export { buildApp, INTERNAL_ERROR_MESSAGE } from './http/app.js';
+export type { ApiAppOptions } from './http/app.js';
+export { failureStatus, statusFromError } from './http/status.js';
+export type { Status, StatusCause, StatusDetails } from './http/status.js';
+export { createGalleyMetrics, NOOP_GALLEY_METRICS } from './metrics.js';
+export type { GalleyMetrics } from './metrics.js';
+export { NatsConfigEventPublisher } from './store/config-event-publisher.js';
+export type { ConfigEventPublisher } from './store/config-event-publisher.js';
+export type { ConfigList, ConfigStore, DeletePreconditions } from './store/config-store.js';
+export { CONFIG_BUCKET_HISTORY, KvConfigStore } from './store/kv-config-store.js';
+export type { KvConfigStoreOptions } from './store/kv-config-store.js';
+export { admitObject } from './validation/admit-object.js';
+export type { AdmissionOperation, AdmissionResult, AdmissionTarget } from './validation/admit-object.js';

@@ -1,5 +1,5 @@
 import { MeshError } from '@mesh/shared-api';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseAllDocuments } from 'yaml';
 
 /** Media types whose bodies are read as JSON. */
@@ -16,10 +16,10 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, async (req, body: string) =>
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, async (req: FastifyRequest, body: string) =>
     body.trim() === '' ? emptyBody(req.method) : parseJson(body),
   );
-  app.addContentTypeParser(YAML_MEDIA_TYPES, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, async (req, body: string) =>
+  app.addContentTypeParser(YAML_MEDIA_TYPES, { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, async (req: FastifyRequest, body: string) =>
     body.trim() === '' ? emptyBody(req.method) : parseYaml(body),
   );
 }

@@ -38,6 +38,9 @@ interface Target {
 
 type Reply = { code: number; body: unknown };
 
+/** Admission warnings of the current request, sent as Kubernetes `Warning: 299 - "…"` headers. */
+const warningsOf = new WeakMap<Req, string[]>();
+
 const NS = '/apis/:group/:version/namespaces/:namespace/:plural';
 
 /**
@@ -51,6 +54,8 @@ export function registerResourceRoutes(app: FastifyInstance, deps: ResourceRoute
     try {
       target = resolveTarget(req.params);
       const out = await fn(req, target);
+      const warnings = warningsOf.get(req);
+      if (warnings) reply.header('warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
       return await reply.code(out.code).send(out.body);
     } catch (err) {
       if (!(err instanceof MeshError)) throw err;
@@ -73,6 +78,13 @@ export function registerResourceRoutes(app: FastifyInstance, deps: ResourceRoute
     const preconditions = deleteOptions(req.body);
     return { code: 200, body: served(await deps.store.delete(t.kind, t.namespace!, t.name!, preconditions), t) };
   }));
+  // Verbs not built yet answer 405 (as Kubernetes does for a verb a resource lacks), never a misleading 404.
+  const notAllowed = (what: string, hint: string) =>
+    route(async () => {
+      throw new MeshError('METHOD_NOT_ALLOWED', `${what} is not supported by this Galley yet; ${hint}`);
+    });
+  app.patch(`${NS}/:name`, notAllowed('PATCH', 'replace the whole object with PUT (kubectl replace)'));
+  app.delete(NS, notAllowed('deleting a collection', 'delete the objects one by one'));
 }
 
 function resolveTarget(p: PathParams): Target {
@@ -114,6 +126,7 @@ function admit(deps: ResourceRouteDeps, req: Req, t: Target, op: AdmissionOperat
     if (result.error.code === 'INVALID_CONFIG') deps.metrics.recordValidationFailure(t.kind.kind);
     throw result.error;
   }
+  if (result.warnings.length > 0) warningsOf.set(req, result.warnings);
   return result.value;
 }
 

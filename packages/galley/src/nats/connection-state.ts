@@ -1,0 +1,30 @@
+import type { Logger, NatsConnection } from '@mesh/runtime';
+
+/** Follows a NATS connection's status so readiness can report it without a round trip. */
+export class NatsConnectionState {
+  private connected = true;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    logger: Logger,
+  ) {
+    void this.follow(logger);
+  }
+
+  /** True while connected (false during a reconnect and after close). */
+  get isConnected(): boolean {
+    return this.connected && !this.nc.isClosed();
+  }
+
+  private async follow(logger: Logger): Promise<void> {
+    try {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'close') this.connected = false;
+        else if (s.type === 'reconnect') this.connected = true;
+      }
+    } catch (err) {
+      logger.debug({ err }, 'NATS status stream ended');
+    }
+    this.connected = false;
+  }
+}
