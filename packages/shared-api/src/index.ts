@@ -36,3 +36,29 @@ export {
 export { parseWorkloadMetadata } from './xds/node-metadata.js';
 export type { WorkloadMetadata, WorkloadPort } from './xds/node-metadata.js';
 export { GrpcServices, loadCitadelPackageDefinition, loadMixerPackageDefinition, meshProtoDir } from './proto/index.js';
+export { AttrDuration, attrKindOf, attrValuesEqual, durationMs, INT64_MAX, INT64_MIN } from './mixer/attribute-value.js';
+export type { AttrKind, AttrStringMap, AttrValue } from './mixer/attribute-value.js';
+export { ATTRIBUTE_VOCABULARY, REPORTER_KINDS } from './mixer/attribute-vocabulary.js';
+export type { AttrKindValues, AttributeRecord, KnownAttributeName, KnownAttributes } from './mixer/attribute-vocabulary.js';
+export { AttributeTypeError, bagEntries, decodeAttributes, dictionaryMismatch, durationOf, encodeAttributes, MessageWords, timestampOf } from './mixer/attribute-codec.js';
+export type { AttributeBag, AttributeMap, DecodeOptions, DecodeResult } from './mixer/attribute-codec.js';
+export { decodeReportRequest, encodeReportRequest } from './mixer/report-codec.js';
+export type { EncodeReportOptions, ReportDecodeFailure, ReportDecodeResult } from './mixer/report-codec.js';
+export { GLOBAL_DICTIONARY, GLOBAL_DICTIONARY_BASE_SIZE, GLOBAL_WORDS, GlobalDictionary } from './mixer/global-words.js';
+export { REPEATED_ATTRIBUTES_SEMANTICS } from './mixer/messages.js';
+export type {
+  CheckRequestMessage,
+  CheckResponseMessage,
+  CompressedAttributesMessage,
+  DurationMessage,
+  PreconditionResultMessage,
+  QuotaParamsMessage,
+  QuotaResultMessage,
+  ReferencedAttributesMessage,
+  ReferencedCondition,
+  RepeatedAttributesSemantics,
+  ReportRequestMessage,
+  RpcStatusMessage,
+  StringMapMessage,
+  TimestampMessage,
+} from './mixer/messages.js';

@@ -1,0 +1,77 @@
+import * as grpc from '@grpc/grpc-js';
+import { grpcError } from '@mesh/runtime';
+import type { Logger } from '@mesh/runtime';
+import { decodeAttributes, decodeReportRequest, GLOBAL_DICTIONARY, GrpcServices, loadMixerPackageDefinition } from '@mesh/shared-api';
+import type { CheckRequestMessage, CheckResponseMessage, GlobalDictionary, ReportRequestMessage } from '@mesh/shared-api';
+import type { MixerMetrics } from '../admin/mixer-metrics.js';
+import type { CheckPolicy } from '../check/allow-check.js';
+import type { ReportLedger } from '../report/report-ledger.js';
+
+/** What the gRPC edge hands decoded requests to. */
+export interface MixerServiceDeps {
+  ledger: ReportLedger;
+  metrics: MixerMetrics;
+  check: CheckPolicy;
+  logger: Logger;
+  dictionary?: GlobalDictionary;
+}
+
+/** The `istio.mixer.v1.Mixer` service definition, as grpc-js servers take it. */
+export function mixerServiceDefinition(): grpc.ServiceDefinition {
+  return loadMixerPackageDefinition()[GrpcServices.mixer] as unknown as grpc.ServiceDefinition;
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/**
+ * The Mixer gRPC handlers: decode → core → encode. Invalid input (a global dictionary larger than
+ * ours, an index outside the dictionaries, a name in two typed maps) is INVALID_ARGUMENT; an
+ * unexpected failure is INTERNAL and logged. A handler never throws into grpc-js.
+ */
+export function createMixerHandlers(deps: MixerServiceDeps): { Check: Unary<CheckRequestMessage, CheckResponseMessage>; Report: Unary<ReportRequestMessage, object> } {
+  const dictionary = deps.dictionary ?? GLOBAL_DICTIONARY;
+  const log = deps.logger;
+
+  const Report: Unary<ReportRequestMessage, object> = (call, callback) => {
+    try {
+      const decoded = decodeReportRequest(call.request, dictionary);
+      if (!decoded.ok) {
+        deps.ledger.recordRejected();
+        deps.metrics.report('invalid_argument');
+        log.warn({ peer: call.getPeer(), reason: decoded.reason, error: decoded.error }, 'Report refused');
+        callback(grpcError(grpc.status.INVALID_ARGUMENT, `Report refused: ${decoded.error}`));
+        return;
+      }
+      const keys = deps.ledger.recordReport(decoded.bags);
+      deps.metrics.report('ok', keys);
+      log.debug({ bags: decoded.bags.length, semantics: decoded.semantics }, 'Report received');
+      callback(null, {});
+    } catch (err) {
+      deps.metrics.report('internal');
+      log.error({ err }, 'Report failed unexpectedly');
+      callback(grpcError(grpc.status.INTERNAL, 'Report failed inside Mixer'));
+    }
+  };
+
+  const Check: Unary<CheckRequestMessage, CheckResponseMessage> = (call, callback) => {
+    try {
+      const request = call.request;
+      const decoded = decodeAttributes(request.attributes ?? {}, request.global_word_count ?? 0, { dictionary });
+      if (!decoded.ok) {
+        deps.metrics.check('invalid_argument');
+        log.warn({ peer: call.getPeer(), error: decoded.error }, 'Check refused');
+        callback(grpcError(grpc.status.INVALID_ARGUMENT, `Check refused: ${decoded.error}`));
+        return;
+      }
+      const response = deps.check(decoded.bag, request);
+      deps.metrics.check('ok');
+      callback(null, response);
+    } catch (err) {
+      deps.metrics.check('internal');
+      log.error({ err }, 'Check failed unexpectedly');
+      callback(grpcError(grpc.status.INTERNAL, 'Check failed inside Mixer'));
+    }
+  };
+
+  return { Check, Report };
+}
