@@ -1,2 +1,36 @@
-/** @mesh/pilot (being built). */
-export const PACKAGE_NAME = '@mesh/pilot';
+/** @mesh/pilot: service discovery and xDS v3 (ADS) for the mesh's sidecars. */
+export { registerDebugRoutes } from './admin/debug-routes.js';
+export { METRIC_TYPE_LABEL, PilotMetrics } from './admin/pilot-metrics.js';
+export { pilotSettingSpecs, validatePilotSettings } from './config.js';
+export type { PilotSettings } from './config.js';
+export { decodeConfigEntry } from './config-source/decode-entry.js';
+export type { DecodedEntry } from './config-source/decode-entry.js';
+export { KvConfigSource } from './config-source/kv-config-source.js';
+export type { KvConfigSourceOptions } from './config-source/kv-config-source.js';
+export { MemoryConfigStore } from './model/config-store.js';
+export type { ConfigChange, ConfigStore, NetworkingKind, StoredConfig } from './model/config-store.js';
+export { proxyFromMetadata } from './model/proxy.js';
+export type { Proxy, ProxyPort } from './model/proxy.js';
+export { isHttpProtocol, labelsMatch, portProtocol } from './model/service.js';
+export type { PortProtocol, Service, ServiceEndpoint, ServicePort } from './model/service.js';
+export { startPilot } from './pilot.js';
+export type { RunningPilot } from './pilot.js';
+export { AggregateServiceRegistry } from './registry/aggregate-registry.js';
+export type { RegistryChange, ServiceRegistry } from './registry/service-registry.js';
+export { WorkloadRegistry } from './registry/workload-registry.js';
+export { generateResources } from './translate/generate.js';
+export { buildMeshIndex, resolveHost } from './translate/mesh-index.js';
+export type { MeshIndex, MeshState } from './translate/mesh-index.js';
+export { resourceName } from './translate/resources.js';
+export type { GeneratedResources, XdsResource } from './translate/resources.js';
+export { decideRequest } from './xds/ack-decision.js';
+export type { AckDecision, LastSent, RequestView } from './xds/ack-decision.js';
+export { AdsServer } from './xds/ads-server.js';
+export { decodeResource } from './xds/decode-resource.js';
+export { DiscoveryService } from './xds/discovery-service.js';
+export type { DiscoveryServiceOptions, SyncStatus } from './xds/discovery-service.js';
+export { buildSnapshot, snapshotInconsistencies } from './xds/snapshot.js';
+export type { Snapshot, TypeSnapshot } from './xds/snapshot.js';
+export { SnapshotCache } from './xds/snapshot-cache.js';
+export type { SetSnapshotResult } from './xds/snapshot-cache.js';
+export { jsonToStruct, structToJson } from './xds/struct.js';

@@ -166,8 +166,9 @@ export class KvConfigSource {
 
   /** After a reconnect the server may have lost our consumer or missed deliveries: reload from scratch. */
   private async followConnectionStatus(): Promise<void> {
-    const iter = this.opts.nc.status();
-    this.statusIter = iter;
+    // The client's status iterator can be stopped (QueuedIterator) although typed as AsyncIterable.
+    const iter = this.opts.nc.status() as AsyncIterable<{ type: string }> & { stop?: () => void };
+    this.statusIter = { stop: () => iter.stop?.() };
     try {
       for await (const s of iter) {
         if (s.type === 'reconnect' && !this.stopped) {

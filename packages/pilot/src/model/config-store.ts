@@ -88,8 +88,8 @@ export class MemoryConfigStore implements ConfigStore {
     if (this.cache) return this.cache;
     const sorted = [...this.entries.values()].sort(compareAge);
     this.cache = {
-      vs: sorted.filter((e) => e.kind === 'VirtualService').map((e) => e.resource as ConfigResource<VirtualServiceSpec>),
-      dr: sorted.filter((e) => e.kind === 'DestinationRule').map((e) => e.resource as ConfigResource<DestinationRuleSpec>),
+      vs: sorted.filter((e) => e.kind === 'VirtualService').map((e) => e.resource as unknown as ConfigResource<VirtualServiceSpec>),
+      dr: sorted.filter((e) => e.kind === 'DestinationRule').map((e) => e.resource as unknown as ConfigResource<DestinationRuleSpec>),
     };
     return this.cache;
   }

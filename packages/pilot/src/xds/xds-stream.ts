@@ -1,0 +1,164 @@
+import { resourceTypeOf, TypeUrls, XDS_PUSH_ORDER } from '@mesh/shared-api';
+import type { XdsResourceType } from '@mesh/shared-api';
+import type { Logger } from '@mesh/runtime';
+import type { PilotMetrics } from '../admin/pilot-metrics.js';
+import type { Proxy } from '../model/proxy.js';
+import { decideRequest } from './ack-decision.js';
+import type { DiscoveryRequest, DiscoveryResponse } from './discovery-request.js';
+import type { SnapshotCache } from './snapshot-cache.js';
+
+/** What one stream knows about one resource type. */
+export interface TypeStreamState {
+  /** The client asked for this type on this stream (only subscribed types are sent). */
+  subscribed: boolean;
+  /** Requested resource names; empty means all (wildcard). */
+  names: string[];
+  sent?: { version: string; nonce: string; at: Date; changedAt: number; acked: boolean };
+  acked?: { version: string; at: Date };
+  lastNack?: { message: string; version: string; at: Date; nonce: string };
+  /** Send on the next flush even if the version did not change (a (re)subscription). */
+  force: boolean;
+}
+
+/** The stream's view of who is connected: set up on the first request. */
+export type ConnectResult = { ok: true; proxy: Proxy } | { ok: false; message: string };
+
+/** What a stream needs from the discovery service and the transport. */
+export interface XdsStreamHooks {
+  /** Writes one response to the client. */
+  send(response: DiscoveryResponse): void;
+  /** Ends the stream with INVALID_ARGUMENT. */
+  fail(message: string): void;
+  /** Called with the first request's node: registers the workload and builds its first snapshot. */
+  connect(stream: XdsStream, node: NonNullable<DiscoveryRequest['node']>): ConnectResult;
+}
+
+/**
+ * One ADS stream's protocol state (no gRPC here): per-type subscription, what was sent, acked and
+ * rejected; applies {@link decideRequest} to each request and sends the proxy's current snapshot
+ * in XDS_PUSH_ORDER when a subscribed type's version differs from what was last sent.
+ */
+export class XdsStream {
+  readonly connectedAt = new Date();
+  readonly types = new Map<XdsResourceType, TypeStreamState>();
+  proxy: Proxy | undefined;
+  private nonceCounter = 0;
+  private flushScheduled: NodeJS.Immediate | undefined;
+  private closed = false;
+  private unwatch: (() => void) | undefined;
+
+  constructor(
+    /** Unique per stream (the snapshot cache and registry key). */
+    readonly id: string,
+    private readonly hooks: XdsStreamHooks,
+    private readonly cache: SnapshotCache,
+    private readonly logger: Logger,
+    private readonly metrics: PilotMetrics,
+  ) {}
+
+  /** The proxy's node id ('' before the first request). */
+  get proxyId(): string {
+    return this.proxy?.id ?? '';
+  }
+
+  /** Handles one request of the client. */
+  handleRequest(req: DiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.proxy) {
+      // `node` is required on the first request of a stream and may be omitted afterwards.
+      if (!req.node) return this.hooks.fail('the first DiscoveryRequest of a stream must carry node');
+      const r = this.hooks.connect(this, req.node);
+      if (!r.ok) return this.hooks.fail(r.message);
+      this.proxy = r.proxy;
+      this.unwatch = this.cache.watch(this.id, () => this.scheduleFlush());
+    }
+    const type = resourceTypeOf(req.typeUrl);
+    if (!type) {
+      this.logger.debug({ typeUrl: req.typeUrl }, 'request for a type Pilot does not serve; ignored');
+      return;
+    }
+    const st = this.typeState(type);
+    const d = decideRequest(req, st.sent, st.names);
+    switch (d.kind) {
+      case 'subscribe':
+        st.subscribed = true;
+        st.names = [...req.resourceNames];
+        st.force = true;
+        break;
+      case 'stale':
+        this.logger.debug({ type, nonce: d.nonce, latest: d.latestNonce }, 'stale nonce; request ignored');
+        return;
+      case 'ack':
+        st.acked = { version: d.version, at: new Date() };
+        if (st.sent && !st.sent.acked) {
+          st.sent.acked = true;
+          this.metrics.converged(type, Math.max(0, Date.now() - st.sent.changedAt) / 1000);
+        }
+        if (d.resend) {
+          st.names = [...req.resourceNames];
+          st.force = true;
+        }
+        break;
+      case 'nack':
+        if (st.lastNack?.nonce !== req.responseNonce) {
+          st.lastNack = { message: d.message, version: d.rejectedVersion, at: new Date(), nonce: req.responseNonce };
+          this.metrics.rejected(type);
+          this.logger.warn({ proxy: this.proxyId, type, version: d.rejectedVersion, kept: d.keptVersion, reason: d.message }, 'proxy rejected config (NACK)');
+        }
+        break;
+    }
+    this.scheduleFlush();
+  }
+
+  /**
+   * Sends on the next turn of the event loop, so that requests arriving together (a client
+   * subscribing to all types at once) are answered in push order: CDS, EDS, LDS, RDS.
+   */
+  scheduleFlush(): void {
+    if (this.closed || this.flushScheduled) return;
+    this.flushScheduled = setImmediate(() => {
+      this.flushScheduled = undefined;
+      this.flush();
+    });
+  }
+
+  /** Sends every subscribed type whose snapshot version differs from the last one sent (or is forced). */
+  flush(): void {
+    if (this.closed) return;
+    const snap = this.cache.get(this.id);
+    if (!snap) return;
+    for (const type of XDS_PUSH_ORDER) {
+      const st = this.types.get(type);
+      if (!st?.subscribed) continue;
+      const ts = snap.types[type];
+      if (!st.force && st.sent?.version === ts.version) continue;
+      const wanted = st.names.length > 0 ? new Set(st.names) : undefined;
+      const resources = wanted ? ts.resources.filter((_r, i) => wanted.has(ts.names[i]!)) : ts.resources;
+      const nonce = String(++this.nonceCounter);
+      st.sent = { version: ts.version, nonce, at: new Date(), changedAt: snap.changedAt, acked: false };
+      st.force = false;
+      this.hooks.send({ version_info: ts.version, resources, type_url: TypeUrls[type], nonce });
+      this.metrics.pushed(type);
+      this.logger.debug({ proxy: this.proxyId, type, version: ts.version, nonce, resources: resources.length }, 'pushed');
+    }
+  }
+
+  /** Stops sending. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.unwatch?.();
+  }
+
+  /** True after {@link close}. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private typeState(type: XdsResourceType): TypeStreamState {
+    let st = this.types.get(type);
+    if (!st) this.types.set(type, (st = { subscribed: false, names: [], force: false }));
+    return st;
+  }
+}
