@@ -1,2 +1,24 @@
-/** @mesh/citadel (being built). */
-export const PACKAGE_NAME = '@mesh/citadel';
+/** @mesh/citadel: the mesh certificate authority (Istio Citadel's role and API). */
+export { startCitadel } from './citadel.js';
+export type { RunningCitadel } from './citadel.js';
+export { CITADEL_ADMIN_PORT, citadelSettings, validateCitadelSettings } from './config.js';
+export type { CitadelSettings } from './config.js';
+export { CertificateAuthority } from './ca/certificate-authority.js';
+export type { CaKeyMaterial, CaPolicy, IssuedCertificate, SignResult } from './ca/certificate-authority.js';
+export { MAX_CSR_BYTES, MIN_RSA_BITS, parseWorkloadCsr } from './ca/csr.js';
+export type { CsrRejection, CsrResult } from './ca/csr.js';
+export { CA_KEY_FILE, loadOrCreateSelfSignedCa, ROOT_CERT_FILE } from './ca/key-store.js';
+export type { LoadedCa } from './ca/key-store.js';
+export { createSelfSignedRoot, generateRootKey } from './ca/self-signed-root.js';
+export { isValidTrustDomain, parseSpiffeId, spiffeId } from './ca/spiffe.js';
+export type { SpiffeIdentity } from './ca/spiffe.js';
+export { resolveTtl } from './ca/ttl-policy.js';
+export type { TtlDecision, TtlPolicy } from './ca/ttl-policy.js';
+export { authenticateCaller, bearerTokenOf } from './auth/authenticator.js';
+export type { AuthFailureReason, Authenticator, AuthResult, CallerCredentials } from './auth/authenticator.js';
+export { BOOTSTRAP_TOKEN_AUDIENCE, BOOTSTRAP_TOKEN_ISSUER, BootstrapTokens } from './auth/bootstrap-tokens.js';
+export type { BootstrapTokenOptions, IssuedToken, IssueTokenResult } from './auth/bootstrap-tokens.js';
+export { TOKEN_KEY_FILE } from './auth/token-key-store.js';
+export { BOOTSTRAP_TOKENS_PATH } from './http/bootstrap-token-route.js';
+export type { BootstrapTokenRequest } from './http/bootstrap-token-route.js';
+export { HEALTH_SERVICE_DEFINITION } from './grpc/health-service.js';

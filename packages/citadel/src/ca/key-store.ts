@@ -7,8 +7,9 @@ import { createFileExclusive, ensureStateDir, isExposed, readFileIfExists, waitF
 import type { CaKeyMaterial } from './certificate-authority.js';
 import { createSelfSignedRoot, generateRootKey } from './self-signed-root.js';
 
-/** File names in the state directory (Istio's names for the same things). */
+/** The CA private key in the state directory (Istio's file name), PKCS#8 PEM, mode 0600. */
 export const CA_KEY_FILE = 'ca-key.pem';
+/** The root certificate in the state directory (Istio's file name): the trust bundle. */
 export const ROOT_CERT_FILE = 'root-cert.pem';
 
 /** A loaded or newly created CA and facts worth logging. */
@@ -28,7 +29,7 @@ const PAIR_WAIT_MS = 5000;
  * 0600) and `root-cert.pem`. The key is published first and the root second; whoever publishes
  * the key wins a race between replicas sharing the directory, and the others load the winner's.
  */
-export async function loadOrCreateSelfSignedCa(opts: { stateDir: string; trustDomain: string; logger: Logger }): Promise<LoadedCa> {
+export async function loadOrCreateSelfSignedCa(opts: { stateDir: string; trustDomain: string; logger: Logger; pairWaitMs?: number }): Promise<LoadedCa> {
   const keyFile = path.join(opts.stateDir, CA_KEY_FILE);
   const certFile = path.join(opts.stateDir, ROOT_CERT_FILE);
   ensureStateDir(opts.stateDir);
@@ -46,8 +47,8 @@ export async function loadOrCreateSelfSignedCa(opts: { stateDir: string; trustDo
     keyPem = readFileIfExists(keyFile);
     certPem = readFileIfExists(certFile);
   }
-  keyPem ??= await waitForFile(keyFile, PAIR_WAIT_MS);
-  certPem ??= await waitForFile(certFile, PAIR_WAIT_MS);
+  keyPem ??= await waitForFile(keyFile, opts.pairWaitMs ?? PAIR_WAIT_MS);
+  certPem ??= await waitForFile(certFile, opts.pairWaitMs ?? PAIR_WAIT_MS);
   if (keyPem === undefined) {
     throw new MeshError('INTERNAL', `${certFile} exists but ${keyFile} does not: restore the CA key, or remove ${certFile} to create a new root (every workload then needs the new root)`);
   }

@@ -34,6 +34,13 @@ export function toForgePublicKey(key: KeyObject): forge.pki.rsa.PublicKey {
   return forge.pki.publicKeyFromPem(pem) as forge.pki.rsa.PublicKey;
 }
 
+/** Generates an RSA key with native crypto, off the event loop. */
+export function generateRsaKey(bits: number): Promise<KeyObject> {
+  return new Promise((resolve, reject) => {
+    crypto.generateKeyPair('rsa', { modulusLength: bits }, (err, _pub, priv) => (err ? reject(err) : resolve(priv)));
+  });
+}
+
 /** A forge public key as a native key object. */
 export function toNativePublicKey(key: forge.pki.PublicKey): KeyObject {
   return crypto.createPublicKey(forge.pki.publicKeyToPem(key));

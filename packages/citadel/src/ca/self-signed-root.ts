@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { nativeRsaSigner, toForgePublicKey } from './native-signer.js';
+import { generateRsaKey, nativeRsaSigner, toForgePublicKey } from './native-signer.js';
 import { buildCertificate } from './x509.js';
 
 /** Root key size: RSA-2048 is Istio's default for its self-signed root and fast to sign with. */
@@ -19,9 +19,7 @@ export interface SelfSignedRootOptions {
 
 /** Generates the root's RSA key with native crypto, off the event loop. */
 export function generateRootKey(bits = ROOT_KEY_BITS): Promise<KeyObject> {
-  return new Promise((resolve, reject) => {
-    crypto.generateKeyPair('rsa', { modulusLength: bits }, (err, _pub, priv) => (err ? reject(err) : resolve(priv)));
-  });
+  return generateRsaKey(bits);
 }
 
 /**

@@ -42,7 +42,7 @@ export function keyIdentifierOf(issuer: forge.pki.Certificate): string {
   return ext?.subjectKeyIdentifier ? forge.util.hexToBytes(ext.subjectKeyIdentifier) : issuer.generateSubjectKeyIdentifier().getBytes();
 }
 
-/** Serial number of a forge certificate, lower-case hex without leading zero octets. */
+/** Serial number as upper-case hex, the way openssl and Node's X509Certificate print it. */
 export function serialOf(cert: forge.pki.Certificate): string {
-  return cert.serialNumber.toLowerCase();
+  return cert.serialNumber.toUpperCase();
 }

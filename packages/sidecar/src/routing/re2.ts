@@ -55,9 +55,12 @@ function translate(body: string): { ok: true; source: string } | { ok: false; er
     if (c === '[') {
       inClass = true;
       out += c;
-      // A `]` right after `[` or `[^` is a literal in both syntaxes; copy it so it does not close the class.
+      // A `]` right after `[` or `[^` is a literal in RE2 but closes an empty class in JS: escape it.
       if (body[i + 1] === '^') out += body[++i];
-      if (body[i + 1] === ']') out += body[++i];
+      if (body[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
       continue;
     }
     if (c === '(' && body[i + 1] === '?') {

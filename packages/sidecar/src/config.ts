@@ -1,0 +1,98 @@
+import { commonSettings, setting, SettingsError } from '@mesh/runtime';
+import type { Settings } from '@mesh/runtime';
+import { serviceFqdn } from '@mesh/shared-api';
+import type { WorkloadMetadata, WorkloadPort } from '@mesh/shared-api';
+
+/**
+ * Every sidecar setting, declared once (flag > `MESH_SIDECAR_*` environment > default).
+ * Ports are Istio 1.4's: 15001 outbound, 15006 inbound, 15000 admin on loopback.
+ */
+export const sidecarSettingSpecs = {
+  ...commonSettings(15000, '127.0.0.1'),
+  pilotAddress: setting({ type: 'string', env: 'MESH_SIDECAR_PILOT_ADDRESS', default: '127.0.0.1:15010', description: "Pilot's xDS address (host:port, plaintext ADS)" }),
+  outboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_OUTBOUND_PORT', default: 15001, description: 'port the local app sends its outgoing requests to (by Host header or as a proxy); 0 picks one' }),
+  inboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_INBOUND_PORT', default: 15006, description: 'port peers reach this workload on (registered as the endpoint port); 0 picks one' }),
+  outboundBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_OUTBOUND_BIND_HOST', default: '127.0.0.1', description: 'address the outbound listener binds (only the local app should use it)' }),
+  inboundBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_INBOUND_BIND_HOST', default: '0.0.0.0', description: 'address the inbound listener binds' }),
+  service: setting({ type: 'string', env: 'MESH_SIDECAR_SERVICE', default: undefined, description: 'service this workload serves (default: the app label; none = outbound only)' }),
+  namespace: setting({ type: 'string', env: 'MESH_SIDECAR_NAMESPACE', default: 'default', description: "the workload's namespace" }),
+  labels: setting({ type: 'list', env: 'MESH_SIDECAR_LABELS', default: [], description: "the workload's labels, comma-separated key=value (app=shipping,version=v1)" }),
+  serviceAccount: setting({ type: 'string', env: 'MESH_SIDECAR_SERVICE_ACCOUNT', default: 'default', description: "the workload's service account (its identity)" }),
+  workloadName: setting({ type: 'string', env: 'MESH_SIDECAR_WORKLOAD_NAME', default: undefined, description: 'workload (pod) name (default: <service>-<pid>)' }),
+  instanceIp: setting({ type: 'string', env: 'MESH_SIDECAR_INSTANCE_IP', default: '127.0.0.1', description: 'address peers use to reach this workload' }),
+  servicePort: setting({ type: 'port', env: 'MESH_SIDECAR_SERVICE_PORT', default: 80, description: 'service port clients address (http://<service>:<port>)' }),
+  appPort: setting({ type: 'port', env: 'MESH_SIDECAR_APP_PORT', default: undefined, description: "the local app's own port; required when the workload serves a service" }),
+  portName: setting({ type: 'string', env: 'MESH_SIDECAR_PORT_NAME', default: 'http', description: 'name of the service port (its prefix names the protocol, as in Kubernetes)' }),
+  portProtocol: setting({ type: 'string', env: 'MESH_SIDECAR_PORT_PROTOCOL', default: 'HTTP', oneOf: ['HTTP', 'HTTP2', 'GRPC', 'TCP'], description: 'protocol of the service port' }),
+  routeTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_ROUTE_TIMEOUT_MS', default: 15000, description: "timeout of a route that sets none (Envoy's default 15 s; 0 = none) (ms)" }),
+  xdsMaxBackoffMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_XDS_MAX_BACKOFF_MS', default: 5000, description: 'longest wait between attempts to reach Pilot (ms)' }),
+};
+
+/** The parsed settings. */
+export type SidecarSettings = Settings<typeof sidecarSettingSpecs>;
+
+/** The validated, derived configuration the sidecar's components are built from. */
+export interface SidecarConfig {
+  readonly settings: SidecarSettings;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The service this workload serves, or undefined for an outbound-only workload. */
+  readonly service: string | undefined;
+  readonly workloadName: string;
+  /** `<service>.<namespace>.svc.cluster.local` when the workload serves a service. */
+  readonly serviceHost: string | undefined;
+}
+
+/** Parses `key=value` labels; throws {@link SettingsError} naming the bad entry. */
+export function parseLabels(entries: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    if (eq <= 0) throw new SettingsError(`--labels / MESH_SIDECAR_LABELS: "${e}" is not key=value`);
+    labels[e.slice(0, eq).trim()] = e.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+/** Checks the settings that depend on each other and derives the workload's identity. */
+export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid): SidecarConfig {
+  const labels = parseLabels(settings.labels);
+  const service = settings.service ?? labels['app'];
+  if (service !== undefined && settings.appPort === undefined) {
+    throw new SettingsError(`--app-port / MESH_SIDECAR_APP_PORT is required: the workload serves ${service}, so the inbound side needs the app's port`);
+  }
+  if (settings.appPort === 0) throw new SettingsError('--app-port / MESH_SIDECAR_APP_PORT must be the port the app listens on, not 0');
+  return Object.freeze({
+    settings,
+    labels: Object.freeze(labels),
+    service,
+    workloadName: settings.workloadName ?? `${service ?? 'sidecar'}-${pid}`,
+    serviceHost: service === undefined ? undefined : serviceFqdn(service, settings.namespace),
+  });
+}
+
+/** Istio's node id: `sidecar~<ip>~<workload>.<namespace>~<namespace>.svc.cluster.local`. */
+export function nodeId(config: SidecarConfig): string {
+  const ns = config.settings.namespace;
+  return `sidecar~${config.settings.instanceIp}~${config.workloadName}.${ns}~${ns}.svc.cluster.local`;
+}
+
+/**
+ * The node metadata Pilot registers the workload from (docs/xds-contract.md). `endpointPort` is
+ * the inbound listener's bound port, known only after binding.
+ */
+export function workloadMetadata(config: SidecarConfig, inboundPort: number): WorkloadMetadata {
+  const s = config.settings;
+  const ports: WorkloadPort[] =
+    config.service === undefined || s.appPort === undefined
+      ? []
+      : [{ name: s.portName, port: s.servicePort, endpointPort: inboundPort, targetPort: s.appPort, protocol: s.portProtocol as WorkloadPort['protocol'] }];
+  return {
+    NAMESPACE: s.namespace,
+    LABELS: { ...config.labels },
+    SERVICE_ACCOUNT: s.serviceAccount,
+    INSTANCE_IPS: s.instanceIp,
+    WORKLOAD_NAME: config.workloadName,
+    MESH_SERVICE: config.service ?? '',
+    MESH_PORTS: ports,
+  };
+}

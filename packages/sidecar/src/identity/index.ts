@@ -1,0 +1,9 @@
+/** The sidecar's certificate agent: workload identity from Citadel, rotated in memory. */
+export { CertificateAgent } from './certificate-agent.js';
+export type { RotationListener } from './certificate-agent.js';
+export { checkIssuedChain, splitPemCertificates } from './issued-chain.js';
+export type { ChainCheck } from './issued-chain.js';
+export { workloadSpiffeId } from './spiffe.js';
+export type { AgentMeter, CertificateAgentOptions, CertificateAgentState, WorkloadCertificate } from './types.js';
+export { generateKeyAndCsr } from './workload-key.js';
+export type { KeyAndCsr } from './workload-key.js';

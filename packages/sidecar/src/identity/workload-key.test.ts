@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { workloadSpiffeId } from './spiffe.js';
+import { generateKeyAndCsr } from './workload-key.js';
+
+describe('generateKeyAndCsr', () => {
+  it('makes an RSA-2048 key and a CSR that openssl verifies, with the SPIFFE ID as its only SAN', async () => {
+    const id = workloadSpiffeId('cluster.local', 'shop', 'booking');
+    const { key, keyPem, csrPem } = await generateKeyAndCsr(id);
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(crypto.createPrivateKey(keyPem).equals(key)).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-csr-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'csr.pem'), csrPem);
+      const out = execFileSync('openssl', ['req', '-in', path.join(dir, 'csr.pem'), '-verify', '-noout', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(out).toMatch(/X509v3 Subject Alternative Name:\s*\n\s*URI:spiffe:\/\/cluster.local\/ns\/shop\/sa\/booking\s*\n/);
+      expect(out).toMatch(/Public-Key: \(2048 bit\)/);
+      const verified = execFileSync('openssl', ['req', '-in', path.join(dir, 'csr.pem'), '-verify', '-noout'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(verified).toBe('');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('workloadSpiffeId', () => {
+  it.each([
+    ['cluster.local', 'shop', 'booking', 'spiffe://cluster.local/ns/shop/sa/booking'],
+    ['example.org', 'default', 'sleep-v1', 'spiffe://example.org/ns/default/sa/sleep-v1'],
+  ])('builds the ID for %s/%s/%s', (td, ns, sa, id) => {
+    expect(workloadSpiffeId(td, ns, sa)).toBe(id);
+  });
+
+  it.each([
+    ['Cluster.Local', 'shop', 'booking', /trust domain/],
+    ['cluster.local', 'Shop', 'booking', /namespace/],
+    ['cluster.local', 'shop', 'a/b', /service account/],
+  ])('refuses %s/%s/%s', (td, ns, sa, msg) => {
+    expect(() => workloadSpiffeId(td, ns, sa)).toThrow(msg);
+  });
+});

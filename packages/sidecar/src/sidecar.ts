@@ -1,0 +1,202 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { AdminServer, createProcessMetrics, Readiness } from '@mesh/runtime';
+import type { Logger, ProcessMetrics, Stoppable } from '@mesh/runtime';
+import { registerSidecarAdminRoutes } from './admin/sidecar-admin.js';
+import type { SidecarConfig } from './config.js';
+import { nodeId, workloadMetadata } from './config.js';
+import { HttpProxy } from './proxy/http-proxy.js';
+import type { PeerLabels, RequestObserver } from './proxy/observer.js';
+import { encodePeerMetadata, peerLabels } from './proxy/peer-metadata.js';
+import { SidecarStats } from './proxy/stats.js';
+import { UpstreamPool } from './proxy/upstream-pool.js';
+import type { RandomSource } from './routing/load-balancing.js';
+import { RoundRobin } from './routing/load-balancing.js';
+import { EMPTY_SNAPSHOT } from './routing/model.js';
+import { RoutingTable } from './routing/routing-table.js';
+import { AdsClient } from './xds/ads-client.js';
+import { Backoff } from './xds/backoff.js';
+import type { NodeMessage } from './xds/discovery-messages.js';
+import { toStruct } from './xds/discovery-messages.js';
+import type { ResponseOutcome } from './xds/xds-state.js';
+import { XdsState } from './xds/xds-state.js';
+
+/** An optional part of the sidecar (certificate agent, Mixer client): started first, stopped last. */
+export interface SidecarComponent {
+  readonly name: string;
+  start?(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** What a sidecar is built from; everything but config and logger is optional. */
+export interface SidecarOptions {
+  readonly config: SidecarConfig;
+  readonly logger: Logger;
+  /** The process's metrics; created (and shut down) by the sidecar when absent. */
+  readonly metrics?: ProcessMetrics;
+  readonly observers?: readonly RequestObserver[];
+  readonly components?: readonly SidecarComponent[];
+  /** Credentials for the xDS channel (plaintext when absent). */
+  readonly xdsCredentials?: ChannelCredentials;
+  /** Random source for weighted clusters (tests fix it). */
+  readonly random?: RandomSource;
+  /** What POST /quitquitquit does; main sends the process SIGTERM. Default: stop the sidecar. */
+  readonly onQuit?: () => void;
+}
+
+/** The ports the sidecar bound (known after start). */
+export interface SidecarPorts {
+  readonly outbound: number;
+  readonly inbound: number;
+  readonly admin: number;
+}
+
+/**
+ * The sidecar: outbound and inbound HTTP proxies routed by the xDS config it receives from Pilot,
+ * plus its admin server. Every accepted update builds a new {@link RoutingTable} and swaps it in.
+ */
+export class Sidecar implements Stoppable {
+  readonly state = new XdsState();
+  readonly stats: SidecarStats;
+  private readonly log: Logger;
+  private readonly metrics: ProcessMetrics;
+  private readonly ownsMetrics: boolean;
+  private readonly readiness = new Readiness();
+  private readonly admin: AdminServer;
+  private readonly pool = new UpstreamPool();
+  private readonly roundRobin = new RoundRobin();
+  private readonly observers: RequestObserver[];
+  private readonly outbound: HttpProxy;
+  private readonly inbound: HttpProxy;
+  private ads: AdsClient | undefined;
+  /** The table in force; requests read `current` once when they arrive. */
+  private readonly tables: { current: RoutingTable };
+  /** This workload as peers see it; filled in at start, when the inbound port is known. */
+  private readonly self: { labels: PeerLabels; metadataHeader: string; id: string } = { labels: {}, metadataHeader: '', id: '' };
+  private wasSynced = false;
+  private startedComponents: SidecarComponent[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: SidecarOptions) {
+    this.log = opts.logger.child({ component: 'sidecar' });
+    this.ownsMetrics = opts.metrics === undefined;
+    this.metrics = opts.metrics ?? createProcessMetrics('mesh-sidecar');
+    this.stats = new SidecarStats(this.metrics.meter);
+    this.observers = [...(opts.observers ?? [])];
+    this.tables = { current: new RoutingTable(EMPTY_SNAPSHOT, this.pickers()) };
+    const s = opts.config.settings;
+    this.admin = new AdminServer({ host: s.adminHost, port: s.adminPort, logger: opts.logger.child({ component: 'admin' }), metrics: this.metrics, readiness: this.readiness });
+    this.readiness.add('xds-synced', () => this.state.synced);
+    const common = { tables: this.tables, pool: this.pool, stats: this.stats, observers: this.observers, self: this.self, defaultRouteTimeoutMs: s.routeTimeoutMs };
+    this.outbound = new HttpProxy({ ...common, direction: 'outbound', logger: opts.logger.child({ component: 'outbound' }) });
+    this.inbound = new HttpProxy({ ...common, direction: 'inbound', logger: opts.logger.child({ component: 'inbound' }) });
+  }
+
+  /** Adds a per-request observer (before or after start). */
+  addObserver(observer: RequestObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** The routing table in force. */
+  get table(): RoutingTable {
+    return this.tables.current;
+  }
+
+  /** Bound ports (after start). */
+  get ports(): SidecarPorts {
+    return { outbound: this.outbound.port, inbound: this.inbound.port, admin: this.admin.port };
+  }
+
+  /** Starts components, binds the listeners, starts admin, then connects to Pilot (retrying in the background). */
+  async start(): Promise<void> {
+    const { config, logger } = this.opts;
+    const s = config.settings;
+    for (const c of this.opts.components ?? []) {
+      await c.start?.();
+      this.startedComponents.push(c);
+    }
+    const inboundPort = await this.inbound.listen(s.inboundBindHost, s.inboundPort);
+    const outboundPort = await this.outbound.listen(s.outboundBindHost, s.outboundPort);
+    const metadata = workloadMetadata(config, inboundPort);
+    const id = nodeId(config);
+    Object.assign(this.self, { labels: peerLabels(metadata), metadataHeader: encodePeerMetadata(metadata), id });
+    const node: NodeMessage = { id, cluster: `${config.service ?? config.workloadName}.${s.namespace}`, metadata: toStruct({ ...metadata }), user_agent_name: 'mesh-sidecar', locality: {} };
+    registerSidecarAdminRoutes(this.admin, {
+      readiness: this.readiness,
+      state: this.state,
+      stats: this.stats,
+      metrics: this.metrics,
+      node: () => ({ id, metadata, pilot: s.pilotAddress }),
+      quit: this.opts.onQuit ?? (() => void this.stop().catch((err: unknown) => this.log.error({ err }, 'stop failed'))),
+    });
+    await this.admin.start();
+    this.log.info({ outboundPort, inboundPort, adminPort: this.admin.port, nodeId: id, service: config.serviceHost, appPort: s.appPort }, 'sidecar listening');
+    this.ads = new AdsClient({
+      address: s.pilotAddress,
+      node,
+      state: this.state,
+      logger: logger.child({ component: 'xds' }),
+      onResponse: (o) => this.onXdsResponse(o),
+      backoff: new Backoff(200, s.xdsMaxBackoffMs),
+      ...(this.opts.xdsCredentials ? { credentials: this.opts.xdsCredentials } : {}),
+    });
+    this.ads.start();
+  }
+
+  /** Resolves once the first CDS, EDS, LDS and RDS are applied, or rejects after `timeoutMs`. */
+  async whenSynced(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.state.synced) {
+      if (Date.now() > deadline) throw new Error(`xDS config not synced within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Not ready → drain listeners (bounded by drainMs) → close the xDS stream → stop components and admin. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.readiness.drain();
+    const drainMs = this.opts.config.settings.drainMs;
+    this.log.info({ drainMs, inFlight: this.outbound.inFlight + this.inbound.inFlight }, 'draining');
+    await Promise.all([this.outbound.stop(drainMs), this.inbound.stop(drainMs)]);
+    await this.ads?.stop();
+    for (const c of [...this.startedComponents].reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        this.log.warn({ err, component: c.name }, 'component failed to stop');
+      }
+    }
+    await this.admin.stop();
+    this.pool.destroy();
+    if (this.ownsMetrics) await this.metrics.shutdown();
+  }
+
+  private onXdsResponse(o: ResponseOutcome): void {
+    const type = o.type ?? 'unknown';
+    for (const w of o.warnings) this.log.warn({ type }, w);
+    if (!o.accepted) {
+      this.stats.inc(`xds.${type}.update_rejected`);
+      this.log.warn({ type, reason: o.message }, 'xDS update rejected (NACK); keeping the last good config');
+      return;
+    }
+    this.stats.inc(`xds.${type}.update_success`);
+    const table = new RoutingTable(this.state.snapshot(), this.pickers());
+    this.tables.current = table;
+    this.roundRobin.retain(table.clusterNames);
+    this.pool.prune(table.endpointKeys());
+    const snap = table.snapshot;
+    this.log.debug({ type, listeners: snap.listeners.size, routes: snap.routes.size, clusters: snap.clusters.size, endpoints: snap.endpoints.size }, 'xDS update applied');
+    if (!this.wasSynced && this.state.synced) {
+      this.wasSynced = true;
+      this.log.info({ listeners: snap.listeners.size, clusters: snap.clusters.size }, 'xDS config synced; ready');
+    }
+  }
+
+  private pickers() {
+    return { random: this.opts.random ?? Math.random, roundRobin: this.roundRobin };
+  }
+}
