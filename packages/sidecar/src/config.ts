@@ -25,6 +25,12 @@ export const sidecarSettingSpecs = {
   portName: setting({ type: 'string', env: 'MESH_SIDECAR_PORT_NAME', default: 'http', description: 'name of the service port (its prefix names the protocol, as in Kubernetes)' }),
   portProtocol: setting({ type: 'string', env: 'MESH_SIDECAR_PORT_PROTOCOL', default: 'HTTP', oneOf: ['HTTP', 'HTTP2', 'GRPC', 'TCP'], description: 'protocol of the service port' }),
   routeTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_ROUTE_TIMEOUT_MS', default: 15000, description: "timeout of a route that sets none (Envoy's default 15 s; 0 = none) (ms)" }),
+  citadelAddress: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_ADDRESS', default: undefined, description: "Citadel's address (host:port, TLS); unset: the workload gets no certificate" }),
+  citadelRootCertFile: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_ROOT_CERT_FILE', default: undefined, description: "the mesh root certificate (PEM) that Citadel's TLS certificate chains to" }),
+  citadelTokenFile: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_TOKEN_FILE', default: undefined, description: 'the bootstrap token proving this workload\'s identity to Citadel' }),
+  trustDomain: setting({ type: 'string', env: 'MESH_SIDECAR_TRUST_DOMAIN', default: 'cluster.local', description: 'trust domain of workload identities (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)' }),
+  certTtlS: setting({ type: 'int', env: 'MESH_SIDECAR_CERT_TTL_S', default: 86400, description: 'requested certificate lifetime (s); rotated at half of it' }),
+  mixerAddress: setting({ type: 'string', env: 'MESH_SIDECAR_MIXER_ADDRESS', default: undefined, description: "Mixer's address (host:port); unset: no telemetry reports" }),
   xdsMaxBackoffMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_XDS_MAX_BACKOFF_MS', default: 5000, description: 'longest wait between attempts to reach Pilot (ms)' }),
 };
 
@@ -59,6 +65,9 @@ export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid)
   const service = settings.service ?? labels['app'];
   if (service !== undefined && settings.appPort === undefined) {
     throw new SettingsError(`--app-port / MESH_SIDECAR_APP_PORT is required: the workload serves ${service}, so the inbound side needs the app's port`);
+  }
+  if (settings.citadelAddress !== undefined && (settings.citadelRootCertFile === undefined || settings.citadelTokenFile === undefined)) {
+    throw new SettingsError('--citadel-address / MESH_SIDECAR_CITADEL_ADDRESS needs --citadel-root-cert-file and --citadel-token-file too');
   }
   if (settings.appPort === 0) throw new SettingsError('--app-port / MESH_SIDECAR_APP_PORT must be the port the app listens on, not 0');
   return Object.freeze({

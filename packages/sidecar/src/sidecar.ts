@@ -41,6 +41,8 @@ export interface SidecarOptions {
   readonly random?: RandomSource;
   /** What POST /quitquitquit does; main sends the process SIGTERM. Default: stop the sidecar. */
   readonly onQuit?: () => void;
+  /** Extra read-only admin endpoints (`GET <path>` answers `handler()` as JSON), e.g. `/certs`. */
+  readonly adminRoutes?: ReadonlyArray<{ readonly path: string; readonly handler: () => unknown }>;
 }
 
 /** The ports the sidecar bound (known after start). */
@@ -128,6 +130,12 @@ export class Sidecar implements Stoppable {
       node: () => ({ id, metadata, pilot: s.pilotAddress }),
       quit: this.opts.onQuit ?? (() => void this.stop().catch((err: unknown) => this.log.error({ err }, 'stop failed'))),
     });
+    for (const r of this.opts.adminRoutes ?? []) {
+      this.admin.app.get(r.path, async (_req, reply) => {
+        const body = r.handler();
+        return body === undefined ? reply.code(404).send({ error: `nothing at ${r.path} yet` }) : reply.send(body);
+      });
+    }
     await this.admin.start();
     this.log.info({ outboundPort, inboundPort, adminPort: this.admin.port, nodeId: id, service: config.serviceHost, appPort: s.appPort }, 'sidecar listening');
     this.ads = new AdsClient({
