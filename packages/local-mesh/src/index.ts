@@ -9,5 +9,5 @@ export { buildSummary } from './summary.js';
 export { ProcessStartError, Supervisor, tail } from './supervisor.js';
 export type { Supervised } from './supervisor.js';
 export { allSynced, fetchSyncz, routeVersions, waitForRouteChange } from './sync.js';
-export { formatVersions, sendBookings } from './traffic.js';
+export { formatVersions, mergeTraffic, sendBookings } from './traffic.js';
 export type { TrafficResult } from './traffic.js';

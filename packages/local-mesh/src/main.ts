@@ -6,7 +6,8 @@ import { LocalMesh } from './local-mesh.js';
 import { defaultPlan, freePlan } from './plan.js';
 import { buildSummary } from './summary.js';
 import { allSynced, fetchSyncz, routeVersions, waitForRouteChange } from './sync.js';
-import { formatVersions, sendBookings } from './traffic.js';
+import { formatVersions, mergeTraffic, sendBookings } from './traffic.js';
+import type { TrafficResult } from './traffic.js';
 
 const specs = {
   requests: setting({ type: 'int', env: 'MESH_DEMO_REQUESTS', default: 500, description: 'booking requests sent before the summary' }),
@@ -90,12 +91,21 @@ async function main(): Promise<number> {
   return -1;
 }
 
-/** Sends `rate` requests per second and prints the split every 10 s, until stopped. */
+/** Sends `rate` requests per second, one at a time, and prints the split every 10 s, until stopped. */
 async function trickle(entry: string, rate: number, stopped: () => boolean): Promise<void> {
+  const gapMs = 1000 / rate;
+  let window: TrafficResult = { sent: 0, ok: 0, failed: 0, shippingVersions: {}, statuses: {} };
+  let windowStart = Date.now();
   while (!stopped()) {
-    const r = await sendBookings({ inboundUrl: entry, count: rate * 10, concurrency: 1 });
+    const t0 = Date.now();
+    window = mergeTraffic(window, await sendBookings({ inboundUrl: entry, count: 1, concurrency: 1 }));
     if (stopped()) return;
-    out(`  last ${r.sent} requests: shipping ${formatVersions(r)}${r.failed ? `, ${r.failed} failed` : ''}`);
+    if (Date.now() - windowStart >= 10000) {
+      out(`  last 10 s: ${window.sent} requests, shipping ${formatVersions(window)}${window.failed ? `, ${window.failed} failed` : ''}`);
+      window = { sent: 0, ok: 0, failed: 0, shippingVersions: {}, statuses: {} };
+      windowStart = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, gapMs - (Date.now() - t0))));
   }
 }
 

@@ -4,6 +4,13 @@ import { fetchSyncz } from './sync.js';
 import type { TrafficResult } from './traffic.js';
 import { formatVersions } from './traffic.js';
 
+/** The part of Mixer's /debug/reports the summary shows. */
+interface MixerLedger {
+  reportRequests: number;
+  attributeSets: number;
+  services?: Record<string, { total: number; versions?: Record<string, number>; reporters?: Record<string, number> }>;
+}
+
 async function json(url: string): Promise<unknown> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
@@ -22,9 +29,13 @@ export async function buildSummary(mesh: LocalMesh, traffic: TrafficResult): Pro
     lines.push(`    (Pilot's /debug/syncz unavailable: ${(err as Error).message})`);
   }
   try {
-    const reports = (await json(`${mesh.mixerAdminUrl}/debug/reports`)) as { totalRecords?: number; total?: number; records?: number };
-    const n = reports.totalRecords ?? reports.records ?? reports.total;
-    lines.push('', `  mixer: ${n ?? JSON.stringify(reports)} request records reported by the sidecars`);
+    const ledger = (await json(`${mesh.mixerAdminUrl}/debug/reports`)) as MixerLedger;
+    lines.push('', `  mixer: ${ledger.attributeSets} request records in ${ledger.reportRequests} batched Report calls; by destination:`);
+    for (const [host, s] of Object.entries(ledger.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      const versions = Object.entries(s.versions ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([v, n]) => `${v} ${n}`).join(', ');
+      const reporters = Object.entries(s.reporters ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${r} ${n}`).join(', ');
+      lines.push(`    ${host.padEnd(44)} ${String(s.total).padStart(5)}  (${versions}; reported by ${reporters})`);
+    }
   } catch (err) {
     lines.push('', `  mixer: (unavailable: ${(err as Error).message})`);
   }

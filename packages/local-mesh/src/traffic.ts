@@ -70,3 +70,13 @@ export function formatVersions(r: TrafficResult): string {
       .join('   ') || 'none'
   );
 }
+
+/** Adds two traffic results together. */
+export function mergeTraffic(a: TrafficResult, b: TrafficResult): TrafficResult {
+  const add = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    const outMap = { ...x };
+    for (const [k, v] of Object.entries(y)) outMap[k] = (outMap[k] ?? 0) + v;
+    return outMap;
+  };
+  return { sent: a.sent + b.sent, ok: a.ok + b.ok, failed: a.failed + b.failed, shippingVersions: add(a.shippingVersions, b.shippingVersions), statuses: add(a.statuses, b.statuses) };
+}
