@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { GalleyClient, readDocuments } from '@mesh/meshctl';
+import { GalleyClient, readDocuments, runCli } from '@mesh/meshctl';
 import type { LocalMesh } from '@mesh/local-mesh';
 import { fetchSyncz, routeVersions, sendBookings, waitForRouteChange } from '@mesh/local-mesh';
 import type { ConfigResource } from '@mesh/shared-api';
@@ -44,6 +44,15 @@ describe('canary routing through the whole mesh', () => {
     expect(v2).toBeGreaterThanOrEqual(80 - 38);
     expect(v2).toBeLessThanOrEqual(80 + 38);
     expect((r.shippingVersions['v1'] ?? 0) + v2).toBe(n);
+  });
+
+  it('shows every sidecar SYNCED in meshctl proxy-status', async () => {
+    let out = '';
+    const code = await runCli(['proxy-status', '--pilot', mesh.pilotAdminUrl], {}, { out: (t) => void (out += t), err: (t) => void (out += t) });
+    expect(code).toBe(0);
+    const rows = out.trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(4);
+    for (const w of mesh.plan.workloads) expect(rows.find((r) => r.includes(`~${w.name}.default~`))).toMatch(/SYNCED\s+SYNCED\s+SYNCED\s+SYNCED$/);
   });
 
   it('follows a config change at Galley within 2 s', async () => {

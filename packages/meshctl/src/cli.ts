@@ -82,8 +82,11 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     }
   } catch (err) {
     if (err instanceof GalleyError) {
-      io.err(`Error from Galley (${err.reason}): ${err.message}\n`);
-      for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+      if (err.causes.length === 0) io.err(`Error from Galley (${err.reason}): ${err.message}\n`);
+      else {
+        io.err(`Error from Galley (${err.reason}):\n`);
+        for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+      }
       return 1;
     }
     io.err(`meshctl: ${(err as Error).message}\n`);
@@ -106,8 +109,12 @@ async function apply(galley: GalleyClient, files: string[], namespace: string | 
     } catch (err) {
       if (!(err instanceof GalleyError)) throw err;
       failed++;
-      io.err(`${source}: ${doc.kind ?? '?'}/${doc.metadata?.name ?? '?'}: ${err.message}\n`);
-      for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+      const what = `${source}: ${doc.kind ?? '?'}/${doc.metadata?.name ?? '?'}`;
+      if (err.causes.length === 0) io.err(`${what}: ${err.message}\n`);
+      else {
+        io.err(`${what} was refused (${err.reason}), nothing was changed:\n`);
+        for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
+      }
     }
   }
   return failed > 0 ? 1 : 0;
