@@ -1,6 +1,6 @@
 import { commonSettings, natsSettings, setting, SettingsError } from '@mesh/runtime';
 import type { Settings } from '@mesh/runtime';
-import { isValidTrustDomain } from './ca/spiffe.js';
+import { isValidTrustDomain } from '@mesh/shared-api';
 
 /** Citadel's default monitoring port (Istio 1.4's). */
 export const CITADEL_ADMIN_PORT = 15014;

@@ -10,8 +10,6 @@ export type { CsrRejection, CsrResult } from './ca/csr.js';
 export { CA_KEY_FILE, loadOrCreateSelfSignedCa, ROOT_CERT_FILE } from './ca/key-store.js';
 export type { LoadedCa } from './ca/key-store.js';
 export { createSelfSignedRoot, generateRootKey } from './ca/self-signed-root.js';
-export { isValidTrustDomain, parseSpiffeId, spiffeId } from './ca/spiffe.js';
-export type { SpiffeIdentity } from './ca/spiffe.js';
 export { resolveTtl } from './ca/ttl-policy.js';
 export type { TtlDecision, TtlPolicy } from './ca/ttl-policy.js';
 export { authenticateCaller, bearerTokenOf } from './auth/authenticator.js';

@@ -33,4 +33,3 @@ export { buildSnapshot, snapshotInconsistencies } from './xds/snapshot.js';
 export type { Snapshot, TypeSnapshot } from './xds/snapshot.js';
 export { SnapshotCache } from './xds/snapshot-cache.js';
 export type { SetSnapshotResult } from './xds/snapshot-cache.js';
-export { jsonToStruct, structToJson } from './xds/struct.js';

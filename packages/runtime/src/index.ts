@@ -2,6 +2,9 @@
 export { AdminServer, Readiness } from './admin-server.js';
 export type { AdminServerOptions, ReadinessCheck } from './admin-server.js';
 export { commonSettings, natsSettings } from './common-settings.js';
+export { nativeRsaSigner, signRsaDigest } from './crypto/native-rsa-signer.js';
+export type { ForgeMessageDigest, ForgeRsaSigner } from './crypto/native-rsa-signer.js';
+export { generateRsaKey } from './crypto/rsa-key.js';
 export { bindGrpc, grpcError, stopGrpc } from './grpc.js';
 export { runMain } from './lifecycle.js';
 export type { MainOptions, Stoppable } from './lifecycle.js';

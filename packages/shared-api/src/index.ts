@@ -34,6 +34,10 @@ export {
   serviceFqdn,
 } from './xds/names.js';
 export { parseWorkloadMetadata } from './xds/node-metadata.js';
+export { jsonToStruct, structToJson } from './xds/struct.js';
+export type { StructMessage, StructValue } from './xds/struct.js';
+export { InvalidSpiffeIdError, isValidTrustDomain, parseSpiffeId, spiffeId } from './identity/spiffe.js';
+export type { SpiffeIdentity } from './identity/spiffe.js';
 export type { WorkloadMetadata, WorkloadPort } from './xds/node-metadata.js';
 export { GrpcServices, loadCitadelPackageDefinition, loadMixerPackageDefinition, meshProtoDir } from './proto/index.js';
 export { AttrDuration, attrKindOf, attrValuesEqual, durationMs, INT64_MAX, INT64_MIN } from './mixer/attribute-value.js';

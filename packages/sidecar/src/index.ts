@@ -38,5 +38,4 @@ export { discoveryRequest, NACK_CODE } from './xds/ack.js';
 export { decodeResources, nackMessage } from './xds/decoders.js';
 export { XdsState } from './xds/xds-state.js';
 export type { NackRecord, ResponseOutcome, TypeDump } from './xds/xds-state.js';
-export { fromStruct, toStruct } from './xds/discovery-messages.js';
 export type { DiscoveryRequestMessage, DiscoveryResponseMessage, NodeMessage } from './xds/discovery-messages.js';

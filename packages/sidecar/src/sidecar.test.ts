@@ -2,11 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSettings } from '@mesh/runtime';
 import { freePort, silentLogger } from '@mesh/runtime/testing';
-import { inboundClusterName, outboundClusterName, packAny, serviceFqdn, TypeUrls } from '@mesh/shared-api';
+import { inboundClusterName, outboundClusterName, packAny, serviceFqdn, structToJson, TypeUrls } from '@mesh/shared-api';
 import { buildSidecarConfig, sidecarSettingSpecs } from './config.js';
 import type { RequestInfo } from './proxy/observer.js';
 import { Sidecar } from './sidecar.js';
-import { fromStruct } from './xds/discovery-messages.js';
 import { FakeAdsServer } from './testing/fake-ads-server.js';
 import { edsCluster, inboundCluster, inboundListener, loadAssignment, outboundListener, prefixRoute, serviceDomains, weightedRoute } from './testing/xds-fixtures.js';
 
@@ -154,7 +153,7 @@ describe('Sidecar (with a fake Pilot and real upstreams)', () => {
   it('registers itself with Pilot: node and metadata in the first request only', () => {
     const first = ads.requests.filter((r) => r.stream === 1);
     expect(first[0]!.request.node?.id).toBe('sidecar~127.0.0.1~booking-v1-test.default~default.svc.cluster.local');
-    expect(fromStruct(first[0]!.request.node?.metadata)).toEqual({
+    expect(structToJson(first[0]!.request.node?.metadata)).toEqual({
       NAMESPACE: 'default',
       LABELS: { app: 'booking', version: 'v1' },
       SERVICE_ACCOUNT: 'default',

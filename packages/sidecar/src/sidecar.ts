@@ -1,6 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { AdminServer, createProcessMetrics, Readiness } from '@mesh/runtime';
 import type { Logger, ProcessMetrics, Stoppable } from '@mesh/runtime';
+import { jsonToStruct } from '@mesh/shared-api';
 import { registerSidecarAdminRoutes } from './admin/sidecar-admin.js';
 import type { SidecarConfig } from './config.js';
 import { nodeId, workloadMetadata } from './config.js';
@@ -16,7 +17,6 @@ import { RoutingTable } from './routing/routing-table.js';
 import { AdsClient } from './xds/ads-client.js';
 import { Backoff } from './xds/backoff.js';
 import type { NodeMessage } from './xds/discovery-messages.js';
-import { toStruct } from './xds/discovery-messages.js';
 import type { ResponseOutcome } from './xds/xds-state.js';
 import { XdsState } from './xds/xds-state.js';
 
@@ -121,7 +121,7 @@ export class Sidecar implements Stoppable {
     const metadata = workloadMetadata(config, inboundPort);
     const id = nodeId(config);
     Object.assign(this.self, { labels: peerLabels(metadata), metadataHeader: encodePeerMetadata(metadata), id });
-    const node: NodeMessage = { id, cluster: `${config.service ?? config.workloadName}.${s.namespace}`, metadata: toStruct({ ...metadata }), user_agent_name: 'mesh-sidecar', locality: {} };
+    const node: NodeMessage = { id, cluster: `${config.service ?? config.workloadName}.${s.namespace}`, metadata: jsonToStruct({ ...metadata }), user_agent_name: 'mesh-sidecar', locality: {} };
     registerSidecarAdminRoutes(this.admin, {
       readiness: this.readiness,
       state: this.state,

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { parseSpiffeId } from '../ca/spiffe.js';
+import { parseSpiffeId } from '@mesh/shared-api';
 import type { Authenticator, AuthResult, CallerCredentials } from './authenticator.js';
 import { signHs256, verifyHs256 } from './jws.js';
 

@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import { MeshError } from '@mesh/shared-api';
 import { parseWorkloadCsr } from './csr.js';
 import type { CsrRejection } from './csr.js';
-import { nativeRsaSigner, toForgePublicKey } from './native-signer.js';
+import { forgeSigningKey, toForgePublicKey } from './forge-keys.js';
 import { resolveTtl } from './ttl-policy.js';
 import type { TtlPolicy } from './ttl-policy.js';
 import { buildCertificate, keyIdentifierOf, serialOf } from './x509.js';
@@ -62,7 +62,7 @@ export class CertificateAuthority {
     const certKey = crypto.createPublicKey(keys.signingCertPem).export({ type: 'spki', format: 'der' });
     const ownKey = crypto.createPublicKey(keys.signingKey).export({ type: 'spki', format: 'der' });
     if (!certKey.equals(ownKey)) throw new MeshError('INTERNAL', 'the CA private key does not belong to the CA certificate');
-    this.signer = nativeRsaSigner(keys.signingKey);
+    this.signer = forgeSigningKey(keys.signingKey);
   }
 
   /** The trust domain this CA issues identities in. */

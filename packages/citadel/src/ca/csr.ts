@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
-import { toNativePublicKey } from './native-signer.js';
-import { parseSpiffeId } from './spiffe.js';
+import { parseSpiffeId } from '@mesh/shared-api';
+import { toNativePublicKey } from './forge-keys.js';
 
 /** Why a CSR was refused; each maps to INVALID_ARGUMENT with the accompanying message. */
 export type CsrRejection =

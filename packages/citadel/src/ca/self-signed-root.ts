@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { generateRsaKey, nativeRsaSigner, toForgePublicKey } from './native-signer.js';
+import { generateRsaKey } from '@mesh/runtime';
+import { forgeSigningKey, toForgePublicKey } from './forge-keys.js';
 import { buildCertificate } from './x509.js';
 
 /** Root key size: RSA-2048 is Istio's default for its self-signed root and fast to sign with. */
@@ -46,7 +47,7 @@ export function createSelfSignedRoot(opts: SelfSignedRootOptions): string {
         { name: 'subjectKeyIdentifier' },
       ],
     },
-    nativeRsaSigner(opts.key),
+    forgeSigningKey(opts.key),
   );
   return forge.pki.certificateToPem(cert);
 }

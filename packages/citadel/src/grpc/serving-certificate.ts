@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { experimental } from '@grpc/grpc-js';
+import { generateRsaKey } from '@mesh/runtime';
 import type { Logger } from '@mesh/runtime';
 import type { CertificateAuthority } from '../ca/certificate-authority.js';
-import { generateRsaKey } from '../ca/native-signer.js';
 
 type IdentityListener = experimental.IdentityCertificateUpdateListener;
 type CaListener = experimental.CaCertificateUpdateListener;

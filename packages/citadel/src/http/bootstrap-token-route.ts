@@ -1,9 +1,8 @@
 import type { AdminServer, Logger } from '@mesh/runtime';
-import { ErrorCodes } from '@mesh/shared-api';
+import { ErrorCodes, parseSpiffeId, spiffeId } from '@mesh/shared-api';
 import type { ErrorCode } from '@mesh/shared-api';
 import { checkAdminAuthorization } from '../auth/admin-token.js';
 import type { BootstrapTokens } from '../auth/bootstrap-tokens.js';
-import { parseSpiffeId, spiffeId } from '../ca/spiffe.js';
 
 /** The admin server's fastify instance. */
 type AdminApp = AdminServer['app'];

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
-import { generateRsaKey, nativeRsaSigner, toForgePublicKey } from '../ca/native-signer.js';
+import { generateRsaKey } from '@mesh/runtime';
+import { forgeSigningKey, toForgePublicKey } from '../ca/forge-keys.js';
 
 /** Subject alternative names to put in a test CSR (forge's shape: 6 = URI, 2 = DNS, 7 = IP). */
 export type TestAltName = { type: 6 | 2; value: string } | { type: 7; ip: string };
@@ -22,6 +23,6 @@ export async function makeTestCsr(identityOrOptions: string | TestCsrOptions): P
   csr.publicKey = toForgePublicKey(crypto.createPublicKey(key));
   csr.setSubject([{ name: 'organizationName', value: 'test' }]);
   if (opts.altNames && opts.altNames.length > 0) csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames: opts.altNames }] }]);
-  csr.sign(nativeRsaSigner(signingKey), forge.md.sha256.create());
+  csr.sign(forgeSigningKey(signingKey), forge.md.sha256.create());
   return { csrPem: forge.pki.certificationRequestToPem(csr), keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

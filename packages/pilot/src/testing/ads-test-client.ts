@@ -1,9 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadAdsPackageDefinition, resourceTypeOf, TypeUrls } from '@mesh/shared-api';
+import { jsonToStruct, loadAdsPackageDefinition, resourceTypeOf, TypeUrls } from '@mesh/shared-api';
 import type { XdsResourceType } from '@mesh/shared-api';
 import { decodeResource } from '../xds/decode-resource.js';
 import type { DiscoveryResponse, RawDiscoveryRequest } from '../xds/discovery-request.js';
-import { jsonToStruct } from '../xds/struct.js';
 
 /** A DiscoveryResponse with its resources decoded. */
 export interface ReceivedResponse {

@@ -1,5 +1,5 @@
+import { structToJson } from '@mesh/shared-api';
 import type { AnyMessage } from '@mesh/shared-api';
-import { structToJson } from './struct.js';
 
 /** `envoy.config.core.v3.Node` as proto-loader decodes it (keepCase, defaults, oneofs). */
 export interface RawNode {
@@ -41,14 +41,10 @@ export function normalizeRequest(raw: RawDiscoveryRequest): DiscoveryRequest {
   const node = raw.node ?? undefined;
   return {
     versionInfo: raw.version_info ?? '',
-    node: node ? { id: node.id ?? '', cluster: node.cluster ?? '', metadata: asObject(structToJson(node.metadata)) } : undefined,
+    node: node ? { id: node.id ?? '', cluster: node.cluster ?? '', metadata: structToJson(node.metadata) ?? {} } : undefined,
     resourceNames: raw.resource_names ?? [],
     typeUrl: raw.type_url ?? '',
     responseNonce: raw.response_nonce ?? '',
     errorDetail: raw.error_detail ?? undefined,
   };
-}
-
-function asObject(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }

@@ -1,11 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@mesh/runtime';
-import { MeshError } from '@mesh/shared-api';
+import { MeshError, spiffeId } from '@mesh/shared-api';
 import type { ErrorCode } from '@mesh/shared-api';
 import { CitadelClient } from './citadel-client.js';
 import type { PendingCall } from './citadel-client.js';
 import { checkIssuedChain } from './issued-chain.js';
-import { workloadSpiffeId } from './spiffe.js';
 import type { CertificateAgentOptions, CertificateAgentState, WorkloadCertificate } from './types.js';
 import { generateKeyAndCsr } from './workload-key.js';
 
@@ -47,7 +46,7 @@ export class CertificateAgent {
   private readonly counters: { issued?: { add(v: number, a?: Record<string, string>): void }; failed?: { add(v: number, a?: Record<string, string>): void } } = {};
 
   constructor(private readonly opts: CertificateAgentOptions) {
-    this.identity = workloadSpiffeId(opts.trustDomain, opts.namespace, opts.serviceAccount);
+    this.identity = spiffeId(opts.trustDomain, opts.namespace, opts.serviceAccount);
     this.token = opts.token;
     this.log = opts.logger.child({ component: 'certificate-agent', identity: this.identity });
     this.client = new CitadelClient({ address: opts.citadelAddress, rootCertPem: opts.rootCertPem, ...(opts.tlsServerName ? { tlsServerName: opts.tlsServerName } : {}) });

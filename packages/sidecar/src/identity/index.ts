@@ -3,7 +3,6 @@ export { CertificateAgent } from './certificate-agent.js';
 export type { RotationListener } from './certificate-agent.js';
 export { checkIssuedChain, splitPemCertificates } from './issued-chain.js';
 export type { ChainCheck } from './issued-chain.js';
-export { workloadSpiffeId } from './spiffe.js';
 export type { AgentMeter, CertificateAgentOptions, CertificateAgentState, WorkloadCertificate } from './types.js';
 export { generateKeyAndCsr } from './workload-key.js';
 export type { KeyAndCsr } from './workload-key.js';

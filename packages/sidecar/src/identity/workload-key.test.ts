@@ -3,12 +3,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { workloadSpiffeId } from './spiffe.js';
+import { spiffeId } from '@mesh/shared-api';
 import { generateKeyAndCsr } from './workload-key.js';
 
 describe('generateKeyAndCsr', () => {
   it('makes an RSA-2048 key and a CSR that openssl verifies, with the SPIFFE ID as its only SAN', async () => {
-    const id = workloadSpiffeId('cluster.local', 'shop', 'booking');
+    const id = spiffeId('cluster.local', 'shop', 'booking');
     const { key, keyPem, csrPem } = await generateKeyAndCsr(id);
     expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(crypto.createPrivateKey(keyPem).equals(key)).toBe(true);
@@ -23,22 +23,5 @@ describe('generateKeyAndCsr', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('workloadSpiffeId', () => {
-  it.each([
-    ['cluster.local', 'shop', 'booking', 'spiffe://cluster.local/ns/shop/sa/booking'],
-    ['example.org', 'default', 'sleep-v1', 'spiffe://example.org/ns/default/sa/sleep-v1'],
-  ])('builds the ID for %s/%s/%s', (td, ns, sa, id) => {
-    expect(workloadSpiffeId(td, ns, sa)).toBe(id);
-  });
-
-  it.each([
-    ['Cluster.Local', 'shop', 'booking', /trust domain/],
-    ['cluster.local', 'Shop', 'booking', /namespace/],
-    ['cluster.local', 'shop', 'a/b', /service account/],
-  ])('refuses %s/%s/%s', (td, ns, sa, msg) => {
-    expect(() => workloadSpiffeId(td, ns, sa)).toThrow(msg);
   });
 });

@@ -106,6 +106,8 @@ describe('MixerReporter', () => {
     await until(() => mixer.calls.length === 1);
     expect(Date.now() - start).toBeGreaterThanOrEqual(190);
     expect(mixer.calls[0]).toHaveLength(5);
+    // The fake Mixer records the batch before its reply reaches the reporter, which counts it then.
+    await until(() => reporter.stats().sent === 5);
     expect(reporter.stats()).toEqual({ queued: 0, sent: 5, dropped: 0, failed: 0 });
   });
 
