@@ -15,6 +15,8 @@ export type {
 export { configKey, configKeyPrefix, parseConfigKey } from './config/keys.js';
 export { fieldPath, validateResource } from './config/validate.js';
 export { SPEC_SCHEMAS } from './schemas/index.js';
+export { SEMANTIC_VALIDATORS } from './validation/index.js';
+export type { SemanticContext, SemanticFindings, SemanticValidator } from './validation/semantic.js';
 export type { JsonSchema } from './schemas/common.js';
 export { CONFIG_BUCKET, CONFIG_EVENTS_SUBJECT, TRUST_BUNDLE_SUBJECT } from './nats.js';
 export { ErrorCodes, MeshError } from './errors.js';

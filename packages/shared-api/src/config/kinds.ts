@@ -1,3 +1,7 @@
+import { NETWORKING_KINDS } from './kinds-networking.js';
+import { POLICY_KINDS } from './kinds-policy.js';
+import { SECURITY_KINDS } from './kinds-security.js';
+
 /**
  * The configuration kinds the mesh accepts, described once: group, served versions, kind, plural.
  * Galley's REST paths, the KV key layout and every consumer's decoding derive from this table.
@@ -13,14 +17,8 @@ export interface KindInfo {
   readonly namespaced: boolean;
 }
 
-const networking = 'networking.istio.io';
-const networkingVersions = ['v1alpha3', 'v1beta1', 'v1'] as const;
-
-/** Every kind this build validates and stores. Later issues extend the table; consumers iterate it. */
-export const KINDS: readonly KindInfo[] = Object.freeze([
-  { group: networking, versions: networkingVersions, kind: 'VirtualService', plural: 'virtualservices', singular: 'virtualservice', shortNames: ['vs'], namespaced: true },
-  { group: networking, versions: networkingVersions, kind: 'DestinationRule', plural: 'destinationrules', singular: 'destinationrule', shortNames: ['dr'], namespaced: true },
-]);
+/** Every kind this build validates and stores; each family's table lives in its own file. */
+export const KINDS: readonly KindInfo[] = Object.freeze([...NETWORKING_KINDS, ...SECURITY_KINDS, ...POLICY_KINDS]);
 
 /** Finds a kind by group and plural (REST paths) or returns undefined. */
 export function kindByPlural(group: string, plural: string): KindInfo | undefined {

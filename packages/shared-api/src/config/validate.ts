@@ -3,7 +3,8 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../errors.js';
 import { SPEC_SCHEMAS } from '../schemas/index.js';
 import type { ValidationResult } from '../validation-result.js';
-import { kindByApiVersion, KINDS } from './kinds.js';
+import { SEMANTIC_VALIDATORS } from '../validation/index.js';
+import { kindByApiVersion, KINDS, splitApiVersion } from './kinds.js';
 import type { ConfigResource } from './resource.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -104,9 +105,19 @@ export function validateResource(input: unknown, defaultNamespace = 'default'): 
   }
   if (errors.length > 0 || !kind) return { ok: false, errors };
   const m = meta as ConfigResource['metadata'];
+  // Semantic rules run only on a spec with the schema's shape, so they can trust its types.
+  const semantic = SEMANTIC_VALIDATORS[kind.kind]?.(spec as Record<string, unknown>, {
+    kind,
+    version: splitApiVersion(apiVersion)[1],
+    name,
+    namespace,
+    labels: m.labels ?? {},
+    annotations: m.annotations ?? {},
+  });
+  if (semantic && semantic.errors.length > 0) return { ok: false, errors: semantic.errors };
   return {
     ok: true,
     value: { apiVersion, kind: kind.kind, metadata: { ...m, name, namespace }, spec: spec as Record<string, unknown> },
-    warnings: [],
+    warnings: semantic?.warnings ?? [],
   };
 }

@@ -1,5 +1,5 @@
-import type { JsonSchema } from './common.js';
-import { anyObject, duration, exportTo, portNumber, stringMap, stringMatch, uint32 } from './common.js';
+import type { JsonSchema } from '../common.js';
+import { anyObject, duration, exportTo, portNumber, stringMap, stringMatch, uint32 } from '../common.js';
 
 const headerOps: JsonSchema = {
   type: 'object',

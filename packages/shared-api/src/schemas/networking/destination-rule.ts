@@ -1,5 +1,5 @@
-import type { JsonSchema } from './common.js';
-import { anyObject, exportTo, stringMap } from './common.js';
+import type { JsonSchema } from '../common.js';
+import { anyObject, exportTo, stringMap } from '../common.js';
 
 const trafficPolicy: JsonSchema = {
   type: 'object',
