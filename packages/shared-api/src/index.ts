@@ -12,7 +12,7 @@ export type {
   Subset,
   VirtualServiceSpec,
 } from './config/networking.js';
-export { configKey, configKeyPrefix, parseConfigKey } from './config/keys.js';
+export { CLUSTER_SCOPE_TOKEN, configKey, configKeyPrefix, parseConfigKey } from './config/keys.js';
 export { fieldPath, validateResource } from './config/validate.js';
 export { SPEC_SCHEMAS } from './schemas/index.js';
 export { SEMANTIC_VALIDATORS } from './validation/index.js';

@@ -1,12 +1,17 @@
 import type { KindInfo } from './kinds.js';
 
+/** The namespace token of cluster-scoped objects (MeshPolicy, ClusterRbacConfig): never a valid namespace. */
+export const CLUSTER_SCOPE_TOKEN = '_';
+
 /**
  * KV key layout for stored config: `<group with dots as _>.<plural>.<namespace>.<name>`.
  * NATS KV keys are dot-separated tokens, so the group's dots are replaced; names and namespaces
  * are DNS-1123 (no dots in namespaces; names may contain dots, so the name is the remainder).
+ * Cluster-scoped kinds use {@link CLUSTER_SCOPE_TOKEN} as the namespace token.
  */
-export function configKey(kind: Pick<KindInfo, 'group' | 'plural'>, namespace: string, name: string): string {
-  return `${kind.group.replaceAll('.', '_')}.${kind.plural}.${namespace}.${name}`;
+export function configKey(kind: Pick<KindInfo, 'group' | 'plural'> & Partial<Pick<KindInfo, 'namespaced'>>, namespace: string, name: string): string {
+  const ns = kind.namespaced === false ? CLUSTER_SCOPE_TOKEN : namespace;
+  return `${kind.group.replaceAll('.', '_')}.${kind.plural}.${ns}.${name}`;
 }
 
 /** The key prefix selecting every object of one kind in one namespace (or all namespaces). */
