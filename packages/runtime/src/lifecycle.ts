@@ -19,7 +19,8 @@ export interface MainOptions<S extends Record<string, SettingSpec>> {
 }
 
 /**
- * The process lifecycle shared by every bin: `--help`; settings errors → one line on stderr,
+ * The process lifecycle shared by every bin: `--help`; settings errors (from parsing, or a
+ * SettingsError thrown by `start` for settings that contradict each other) → one line on stderr,
  * exit 2; start-up failure → one line, exit 1; SIGTERM/SIGINT → stop (drain, close) → exit 0.
  */
 export async function runMain<S extends Record<string, SettingSpec>>(opts: MainOptions<S>): Promise<void> {
@@ -43,6 +44,11 @@ export async function runMain<S extends Record<string, SettingSpec>>(opts: MainO
   try {
     running = await opts.start(parsed.settings, logger);
   } catch (err) {
+    if (err instanceof SettingsError) {
+      // Settings that parse but contradict each other: the same exit as an unparseable one.
+      process.stderr.write(`${opts.bin}: ${err.message}\n`);
+      process.exit(2);
+    }
     const reason = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, `start-up failed: ${reason}`);
     logger.flush();
