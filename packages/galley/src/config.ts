@@ -24,6 +24,81 @@ export const galleySpecs = {
     default: undefined,
     description: 'file holding the bearer token that grants access to the config API',
   }),
+  tokensFile: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_TOKENS_FILE',
+    default: undefined,
+    description: 'YAML file of bearer tokens, each with a user name and roles (read, write, admin) scoped to namespaces or "*"',
+  }),
+  apiTlsCertFile: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_API_TLS_CERT_FILE',
+    default: undefined,
+    description: 'PEM certificate (chain) to serve the config API over HTTPS; kubectl sends bearer tokens only over HTTPS',
+  }),
+  apiTlsKeyFile: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_API_TLS_KEY_FILE',
+    default: undefined,
+    description: 'PEM private key of MESH_GALLEY_API_TLS_CERT_FILE',
+  }),
+  domainSuffix: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_DOMAIN_SUFFIX',
+    default: 'cluster.local',
+    description: 'DNS suffix of service hosts (<name>.<namespace>.svc.<suffix>), for resolving short hosts in analysis',
+  }),
+  admissionWarnings: setting({
+    type: 'bool',
+    env: 'MESH_GALLEY_ADMISSION_WARNINGS',
+    default: true,
+    description: 'analyse each write against the stored config and the mesh registry, and answer findings as Warning headers',
+  }),
+  // Config sources and admission webhooks (src/sources, src/webhooks).
+  kubeWatch: setting({
+    type: 'bool',
+    env: 'MESH_GALLEY_KUBE_WATCH',
+    default: false,
+    description: 'mirror the Istio CRDs of a Kubernetes cluster into the store (list + watch; the cluster owns those objects)',
+  }),
+  kubeconfig: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_KUBECONFIG',
+    default: undefined,
+    description: 'kubeconfig for the CRD watch; unset: KUBECONFIG, ~/.kube/config, then the pod service account',
+  }),
+  configDir: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_CONFIG_DIR',
+    default: undefined,
+    description: 'directory of *.yaml/*.yml/*.json config files to apply and follow (each file applied whole or not at all)',
+  }),
+  configDirRescanMs: setting({
+    type: 'duration-ms',
+    env: 'MESH_GALLEY_CONFIG_DIR_RESCAN_MS',
+    default: 30000,
+    description: 'interval of the full rescan of the config directory that backs up file-system events (ms)',
+  }),
+  webhookEnabled: setting({
+    type: 'bool',
+    env: 'MESH_GALLEY_WEBHOOK_ENABLED',
+    default: false,
+    description: 'serve the validating admission webhooks /admitpilot and /admitmixer (HTTPS)',
+  }),
+  webhookPort: setting({
+    type: 'port',
+    env: 'MESH_GALLEY_WEBHOOK_PORT',
+    default: 8443,
+    description: 'port of the admission webhooks (0 picks a free port and logs it)',
+  }),
+  webhookHost: setting({ type: 'string', env: 'MESH_GALLEY_WEBHOOK_HOST', default: '0.0.0.0', description: 'address the admission webhooks bind' }),
+  webhookCertFile: setting({
+    type: 'string',
+    env: 'MESH_GALLEY_WEBHOOK_CERT_FILE',
+    default: undefined,
+    description: 'PEM certificate of the webhook server (re-read when it changes); unset with the key: self-signed at start, for local use',
+  }),
+  webhookKeyFile: setting({ type: 'string', env: 'MESH_GALLEY_WEBHOOK_KEY_FILE', default: undefined, description: 'PEM private key of the webhook server certificate' }),
 };
 
 /** Galley's parsed, frozen settings. */

@@ -15,7 +15,12 @@ function settings(env: Record<string, string>): GalleySettings {
 }
 
 const VS_URL = '/apis/networking.istio.io/v1alpha3/namespaces/default/virtualservices';
-const vs = (name: string, hosts: unknown = ['shipping']) => ({ apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService', metadata: { name }, spec: { hosts } });
+const vs = (name: string, hosts: unknown = ['shipping']) => ({
+  apiVersion: 'networking.istio.io/v1alpha3',
+  kind: 'VirtualService',
+  metadata: { name },
+  spec: { hosts, http: [{ route: [{ destination: { host: 'shipping' } }] }] },
+});
 
 describe('startGalley', () => {
   let nats: NatsServerProcess;

@@ -50,7 +50,17 @@ export function defaultPlan(): MeshPlan {
 
 /** The same topology on free ports, so several meshes (tests) can run side by side. */
 export async function freePlan(): Promise<MeshPlan> {
-  const p = async () => freePort();
+  const taken = new Set<number>();
+  // freePort checks one port at a time; the plan needs them all distinct.
+  const p = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
   return {
     galley: { apiPort: await p(), adminPort: await p() },
     pilot: { xdsPort: await p(), adminPort: await p() },

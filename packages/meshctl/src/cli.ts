@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import type { ConfigResource } from '@mesh/shared-api';
+import { runAnalyze } from './analyze-command.js';
 import { readDocuments } from './documents.js';
 import { GalleyClient, GalleyError } from './galley-client.js';
 import { formatSyncz } from './proxy-status.js';
 import type { SyncEntry } from './proxy-status.js';
+import { runValidate } from './validate-command.js';
 
 /** Where the CLI writes; injected so tests can read it. */
 export interface CliIo {
@@ -21,6 +23,13 @@ Usage:
   meshctl get <kind> [name] [-n <namespace> | -A] [-o yaml|json]
   meshctl delete <kind> <name> [-n <namespace>]  |  meshctl delete -f <file>
   meshctl proxy-status [-o json]                             each sidecar's xDS sync state (from Pilot)
+  meshctl validate -f <file|dir|-> [-f ...] [-n <ns>] [-o json|yaml]
+                                      check config offline with Galley's rules; exit 1 if any is invalid
+  meshctl analyze [-f <file|dir|->] [-n <namespace> | -A] [-o json|yaml] [--failure-threshold Error|Warning|Info]
+                                      Galley's cross-resource analysis of its stored config, with the
+                                      files analysed as if applied (nothing is stored). Exit 0 when no
+                                      message reaches the threshold (default Warning, so Info-only is 0),
+                                      79 when one does (istioctl's code), 1 when Galley cannot answer
 
 Settings (flag > environment > default):
   --galley <url>        env MESH_GALLEY_URL, default http://127.0.0.1:9901
@@ -44,6 +53,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         galley: { type: 'string' },
         pilot: { type: 'string' },
         'token-file': { type: 'string' },
+        'failure-threshold': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -74,6 +84,14 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         return await get(galley, rest, values['all-namespaces'] ? undefined : namespace, output, io);
       case 'delete':
         return await del(galley, rest, values.filename ?? [], namespace, io);
+      case 'validate':
+        return runValidate({ files: values.filename ?? [], namespace: values.namespace, output }, io);
+      case 'analyze':
+        return await runAnalyze(
+          galley,
+          { files: values.filename ?? [], namespace: values['all-namespaces'] ? undefined : namespace, output, failureThreshold: values['failure-threshold'] },
+          io,
+        );
       case 'proxy-status':
         return await proxyStatus(values.pilot ?? env['MESH_PILOT_ADMIN_URL'] ?? 'http://127.0.0.1:15014', output, io);
       default:

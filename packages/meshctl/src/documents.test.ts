@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readDocuments } from './documents.js';
 import { GalleyClient, table } from './index.js';
+import { parseWarnings } from './galley-client.js';
 
 describe('readDocuments', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshctl-'));
@@ -33,5 +34,13 @@ describe('GalleyClient.resolveKind and table', () => {
 
   it('aligns columns', () => {
     expect(table(['A', 'BB'], [['xxx', 'y']])).toBe('A     BB\nxxx   y\n');
+  });
+});
+
+describe('parseWarnings', () => {
+  it('reads several Warning values, undoing quoted-string escapes and decoding UTF-8', () => {
+    const utf8AsLatin1 = Buffer.from('naïve', 'utf8').toString('latin1');
+    expect(parseWarnings(`299 - "Referenced host not found: \\"a, b\\"", 299 - "back\\\\slash ${utf8AsLatin1}"`)).toEqual(['Referenced host not found: "a, b"', 'back\\slash naïve']);
+    expect(parseWarnings('')).toEqual([]);
   });
 });

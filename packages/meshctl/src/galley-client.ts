@@ -65,10 +65,7 @@ export class GalleyClient {
     } catch {
       json = { message: text };
     }
-    const warnings = (res.headers.get('warning') ?? '')
-      .split(/,(?=\s*\d{3} )/)
-      .map((w) => w.trim().replace(/^\d{3} \S+ /, '').replace(/^"|"$/g, ''))
-      .filter(Boolean);
+    const warnings = parseWarnings(res.headers.get('warning') ?? '');
     if (res.status >= 400) {
       const details = (json['details'] ?? {}) as { causes?: Array<{ field?: string; message?: string }> };
       throw new GalleyError(res.status, String(json['reason'] ?? res.statusText), String(json['message'] ?? `HTTP ${res.status}`), details.causes ?? []);
@@ -114,6 +111,15 @@ export class GalleyClient {
     return { ...base, action: 'configured', resourceVersion: String((r.json['metadata'] as { resourceVersion?: string })?.resourceVersion ?? ''), warnings: r.warnings };
   }
 
+  /**
+   * Asks Galley's analyze endpoint about its stored config (`namespace` undefined: all namespaces),
+   * with `documents` analysed as if applied when given (nothing is stored).
+   */
+  async analyze(namespace: string | undefined, documents?: readonly unknown[]): Promise<Record<string, unknown>> {
+    const path = `/apis/galley.mesh.io/v1/analyze${namespace !== undefined ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
+    return (await this.request(documents ? 'POST' : 'GET', path, documents)).json;
+  }
+
   /** Deletes an object; false when it did not exist. */
   async delete(kind: KindInfo, namespace: string, name: string): Promise<boolean> {
     try {
@@ -124,4 +130,16 @@ export class GalleyClient {
       throw err;
     }
   }
+}
+
+/**
+ * The texts of `Warning` headers (`299 - "text"`, several joined by ", "): quoted-string escapes
+ * undone, and the UTF-8 bytes Galley sends (read by fetch as latin1) decoded.
+ */
+export function parseWarnings(header: string): string[] {
+  const out: string[] = [];
+  for (const m of header.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) {
+    out.push(Buffer.from(m[1]!.replace(/\\(.)/g, '$1'), 'latin1').toString('utf8'));
+  }
+  return out;
 }

@@ -46,13 +46,12 @@ function endpointsOf(r: ReceivedResponse): Record<string, string[]> {
   return out;
 }
 
-function names(r: ReceivedResponse): string[] {
-  return r.resources.map((x) => String(x['name'] ?? x['cluster_name']));
-}
-
 function shippingRoutes(r: ReceivedResponse): unknown {
-  const rc = r.resources.find((x) => x['name'] === '80') as { virtual_hosts: { name: string; routes: unknown }[] };
-  return rc.virtual_hosts.find((v) => v.name === `${SHIPPING}:80`)!.routes;
+  const rc = r.resources.find((x) => x['name'] === '80') as { virtual_hosts: { name: string; routes: { match: unknown; route: { cluster?: string; weighted_clusters?: { clusters: unknown[] } } }[] }[] };
+  // Only what routing decides: the match and the destination cluster(s).
+  return rc.virtual_hosts
+    .find((v) => v.name === `${SHIPPING}:80`)!
+    .routes.map((x) => ({ match: x.match, route: x.route.cluster ? { cluster: x.route.cluster } : { weighted_clusters: { clusters: x.route.weighted_clusters?.clusters } } }));
 }
 
 function resource<S>(kind: string, name: string, spec: S): ConfigResource<S> {
@@ -123,24 +122,35 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
   it('sends a connecting proxy CDS, EDS, LDS, RDS in that order, and records its ACKs', async () => {
     shippingV1 = newClient('shipping-service', 'v1', '10.0.0.2', 15206, 9082);
     subscribeAll(shippingV1);
-    const first = await Promise.all([1, 2, 3, 4].map((n) => shippingV1.nth(n)));
-    expect(first.map((r) => r.type)).toEqual(['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration']);
-    const [cds, eds, lds, rds] = first as [ReceivedResponse, ReceivedResponse, ReceivedResponse, ReceivedResponse];
-    expect(names(cds)).toEqual([`outbound|80||${SHIPPING}`, `outbound|80|v1|${SHIPPING}`, `outbound|80|v2|${SHIPPING}`, `inbound|80||${SHIPPING}`]);
-    expect(endpointsOf(eds)).toEqual({
+    const first = await Promise.all(XDS_PUSH_ORDER.map((t) => shippingV1.nth(1, t)));
+    // No reference dangles: clusters come before their endpoints, listeners before their routes.
+    const at = (t: XdsResourceType): number => shippingV1.responses.findIndex((r) => r.type === t);
+    expect(at('Cluster')).toBeLessThan(at('ClusterLoadAssignment'));
+    expect(at('Listener')).toBeLessThan(at('RouteConfiguration'));
+    for (const r of shippingV1.responses) shippingV1.ack(r);
+    shippingV1.autoAck = true;
+    expect(first.map((r) => r.type)).toEqual([...XDS_PUSH_ORDER]);
+    // The first answer comes from the current push; the push its own registration caused completes it.
+    const cdsNames = (): string[] => [...shippingV1.state('Cluster').keys()];
+    await shippingV1.until(() => cdsNames().includes(`inbound|80||${SHIPPING}`) && cdsNames().includes(`outbound|80||${SHIPPING}`), 3000, 'own clusters');
+    expect(cdsNames()).toEqual([`outbound|80||${SHIPPING}`, `outbound|80|v1|${SHIPPING}`, `outbound|80|v2|${SHIPPING}`, `inbound|80||${SHIPPING}`]);
+    await shippingV1.until(() => currentEndpoints(shippingV1)[`outbound|80||${SHIPPING}`]?.[0] === '10.0.0.2:15206', 3000, 'own endpoints');
+    expect(currentEndpoints(shippingV1)).toEqual({
       [`outbound|80||${SHIPPING}`]: ['10.0.0.2:15206'],
       [`outbound|80|v1|${SHIPPING}`]: ['10.0.0.2:15206'],
       [`outbound|80|v2|${SHIPPING}`]: [],
     });
-    expect(names(lds)).toEqual(['0.0.0.0_80', 'virtualInbound']);
-    expect(shippingRoutes(rds)).toEqual([{ match: { prefix: '/' }, route: { cluster: `outbound|80||${SHIPPING}` } }]);
-    for (const r of first) shippingV1.ack(r);
-    shippingV1.autoAck = true;
+    expect([...shippingV1.state('Listener').keys()]).toEqual(['0.0.0.0_80', 'virtualInbound']);
+    await shippingV1.until(() => shippingV1.state('RouteConfiguration').has('80'), 3000, 'routes');
+    expect(shippingRoutes(shippingV1.latest('RouteConfiguration')!)).toEqual([{ match: { prefix: '/' }, route: { cluster: `outbound|80||${SHIPPING}` } }]);
 
     await expectEventually(async () => {
       const s = await syncOf(nodeId('shipping-service', 'v1', '10.0.0.2'));
       expect(s.workload).toEqual({ service: 'shipping-service', namespace: 'default', labels: { app: 'shipping-service', version: 'v1' } });
-      for (const r of first) expect(s.types[r.type!]).toEqual({ sent: r.versionInfo, acked: r.versionInfo, nonce: r.nonce });
+      for (const t of XDS_PUSH_ORDER) {
+        const latest = shippingV1.latest(t)!;
+        expect(s.types[t]).toEqual({ sent: latest.versionInfo, acked: latest.versionInfo, nonce: latest.nonce });
+      }
     });
   });
 
@@ -148,16 +158,21 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
     booking = newClient('booking-service', 'v1', '10.0.0.1', 15106, 9081);
     booking.autoAck = true;
     subscribeAll(booking);
-    const eds = await booking.nth(1, 'ClusterLoadAssignment');
-    expect(endpointsOf(eds)[`outbound|80|v1|${SHIPPING}`]).toEqual(['10.0.0.2:15206']);
-    expect(endpointsOf(eds)[`outbound|80||${BOOKING}`]).toEqual(['10.0.0.1:15106']);
-    await shippingV1.until(() => endpointsOf(shippingV1.latest('ClusterLoadAssignment')!)[`outbound|80||${BOOKING}`]?.[0] === '10.0.0.1:15106', 3000, 'booking endpoints at shipping');
+    await booking.until(() => currentEndpoints(booking)[`outbound|80||${BOOKING}`]?.[0] === '10.0.0.1:15106', 3000, 'own endpoints at booking');
+    expect(currentEndpoints(booking)[`outbound|80|v1|${SHIPPING}`]).toEqual(['10.0.0.2:15206']);
+    await shippingV1.until(() => currentEndpoints(shippingV1)[`outbound|80||${BOOKING}`]?.[0] === '10.0.0.1:15106', 3000, 'booking endpoints at shipping');
   });
 
   it('pushes a VirtualService written to the config bucket after start, within the debounce, with a new version', async () => {
     const before = shippingV1.latest('RouteConfiguration')!;
     await booking.until(() => booking.latest('RouteConfiguration') !== undefined, 3000);
-    // booking keeps the next routes un-ACKed: the NACK test below rejects them.
+    // Settle booking (every push ACKed, none pending), then keep the next routes un-ACKed: the NACK test below rejects them.
+    const bookingId = nodeId('booking-service', 'v1', '10.0.0.1');
+    await new Promise((r) => setTimeout(r, DEBOUNCE_MAX_MS + 100));
+    await expectEventually(async () => {
+      const s = await syncOf(bookingId);
+      for (const t of XDS_PUSH_ORDER) expect(s.types[t]?.acked).toBe(s.types[t]?.sent);
+    });
     booking.autoAck = false;
     const written = Date.now();
     await kv.put(
@@ -200,7 +215,7 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
       expect(Date.parse(rdsStatus.lastNack!.at)).toBeGreaterThan(0);
     });
     const metrics = await (await fetch(`http://127.0.0.1:${pilot.adminPort}/metrics`)).text();
-    expect(metrics).toMatch(/^pilot_total_xds_rejects(_total)?\{type="rds"\} 1$/m);
+    expect(metrics).toMatch(/^pilot_xds_rejects(_total)?\{type="rds"\} 1$/m);
     expect(metrics).toMatch(/^pilot_xds_pushes(_total)?\{type="cds"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^pilot_xds_connected 2$/m);
     expect(metrics).toMatch(/^pilot_proxy_convergence_time(_seconds)?_count\{type="eds"\} [1-9]\d*$/m);
@@ -211,7 +226,7 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
     shippingV2 = newClient('shipping-service', 'v2', '10.0.0.3', 15306, 9083);
     shippingV2.autoAck = true;
     subscribeAll(shippingV2);
-    await booking.until(() => (endpointsOf(booking.latest('ClusterLoadAssignment')!)[`outbound|80|v2|${SHIPPING}`] ?? []).includes('10.0.0.3:15306'), 3000, 'v2 endpoint');
+    await booking.until(() => (currentEndpoints(booking)[`outbound|80|v2|${SHIPPING}`] ?? []).includes('10.0.0.3:15306'), 3000, 'v2 endpoint');
     await new Promise((r) => setTimeout(r, DEBOUNCE_MAX_MS + 200));
     expect(booking.responses.filter((r) => r.type === 'RouteConfiguration')).toHaveLength(rdsCount);
   });
@@ -244,10 +259,10 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
 
   it("removes a disconnected proxy's endpoints from the others' EDS", async () => {
     shippingV2.cancel();
-    const gone = (c: AdsTestClient): boolean => !(endpointsOf(c.latest('ClusterLoadAssignment')!)[`outbound|80||${SHIPPING}`] ?? []).includes('10.0.0.3:15306');
+    const gone = (c: AdsTestClient): boolean => !(currentEndpoints(c)[`outbound|80||${SHIPPING}`] ?? []).includes('10.0.0.3:15306');
     await booking.until(() => gone(booking), 3000, 'v2 endpoint removed at booking');
     await shippingV1.until(() => gone(shippingV1), 3000, 'v2 endpoint removed at shipping');
-    expect(endpointsOf(booking.latest('ClusterLoadAssignment')!)[`outbound|80|v2|${SHIPPING}`]).toEqual([]);
+    expect(currentEndpoints(booking)[`outbound|80|v2|${SHIPPING}`]).toEqual([]);
     await expectEventually(async () => expect((await syncz()).map((s) => s.workload.service).sort()).toEqual(['booking-service', 'shipping-service']));
   });
 
@@ -257,6 +272,12 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
     expect(shippingRoutes(shippingV1.latest('RouteConfiguration')!)).toEqual([{ match: { prefix: '/' }, route: { cluster: `outbound|80||${SHIPPING}` } }]);
   });
 });
+
+/** cluster name → `ip:port` of its endpoints, from everything the client received (EDS responses carry only what changed). */
+function currentEndpoints(c: AdsTestClient): Record<string, string[]> {
+  const state = c.state('ClusterLoadAssignment');
+  return endpointsOf({ type: 'ClusterLoadAssignment', typeUrl: '', versionInfo: '', nonce: '', resources: [...state.values()] });
+}
 
 function isWeighted(r: ReceivedResponse | undefined): boolean {
   return r !== undefined && JSON.stringify(shippingRoutes(r)).includes('weighted_clusters');

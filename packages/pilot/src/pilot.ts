@@ -1,12 +1,18 @@
+import os from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer, connectNats, createProcessMetrics, Readiness } from '@mesh/runtime';
 import type { Logger, NatsConnection, Stoppable } from '@mesh/runtime';
+import { registryPublisherId } from '@mesh/shared-api';
 import { registerDebugRoutes } from './admin/debug-routes.js';
 import { PilotMetrics } from './admin/pilot-metrics.js';
-import { validatePilotSettings } from './config.js';
+import { meshSettingsOf, validatePilotSettings } from './config.js';
 import type { PilotSettings } from './config.js';
 import { KvConfigSource } from './config-source/kv-config-source.js';
 import { MemoryConfigStore } from './model/config-store.js';
 import { AggregateServiceRegistry } from './registry/aggregate-registry.js';
+import { RegistryPublisher } from './registry/registry-publisher.js';
+import { KubeServiceRegistry, kubeConfigFor } from './registry/kube/kube-registry.js';
+import { ServiceEntryRegistry } from './registry/service-entry-registry.js';
 import { WorkloadRegistry } from './registry/workload-registry.js';
 import { AdsServer } from './xds/ads-server.js';
 import { DiscoveryService } from './xds/discovery-service.js';
@@ -46,20 +52,42 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     const source = new KvConfigSource({ nc, store, logger, metrics: pilotMetrics });
     cleanups.push(() => source.stop());
     const workloads = new WorkloadRegistry();
+    const serviceEntries = new ServiceEntryRegistry(store);
+    cleanups.push(async () => serviceEntries.stop());
+    const kube = settings.kubeRegistry
+      ? new KubeServiceRegistry({ kubeConfig: loadKubeConfig(settings.kubeRegistry), domainSuffix: settings.domainSuffix, logger, onError: () => pilotMetrics.configWatchError() })
+      : undefined;
+    if (kube) cleanups.push(() => kube.stop());
+    // First registry wins a hostname: registered workloads (local mode), Kubernetes, then ServiceEntries, as in Istio.
+    const registry = new AggregateServiceRegistry([workloads, ...(kube ? [kube] : []), serviceEntries]);
     const discovery = new DiscoveryService({
       config: store,
-      registry: new AggregateServiceRegistry([workloads]),
+      registry,
       workloads,
-      domainSuffix: settings.domainSuffix,
+      mesh: meshSettingsOf(settings),
       debounceMs: settings.debounceMs,
       debounceMaxMs: settings.debounceMaxMs,
-      isSynced: () => source.synced,
+      pushConcurrency: settings.pushConcurrency,
+      isSynced: () => source.synced && (kube?.isSynced ?? true),
       logger,
       metrics: pilotMetrics,
     });
     cleanups.push(async () => discovery.stop());
+    // Galley's analysis reads the registry from NATS (contract: shared-api registry/mesh-registry.ts).
+    const publisher = new RegistryPublisher({
+      nc,
+      registry,
+      workloads,
+      publisher: registryPublisherId(`pilot-${os.hostname()}-${process.pid}`),
+      logger,
+      debounceMs: settings.debounceMs,
+      onError: () => pilotMetrics.registryPublishError(),
+    });
+    publisher.start();
+    cleanups.push(() => publisher.stop());
     source.start();
     void source.whenSynced().then(() => discovery.configSynced());
+    if (kube) await kube.start();
 
     const ads = new AdsServer(discovery, logger);
     const xdsPort = await ads.start(settings.xdsHost, settings.xdsPort);
@@ -67,6 +95,7 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
 
     readiness.add('config-synced', () => source.synced);
     readiness.add('xds-listening', () => ads.port !== undefined);
+    if (kube) readiness.add('kube-synced', () => kube.isSynced);
     const admin = new AdminServer({ host: settings.adminHost, port: settings.adminPort, logger, metrics, readiness });
     registerDebugRoutes(admin.app, discovery);
     const adminPort = await admin.start();
@@ -88,6 +117,15 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     await cleanup();
     throw err;
   }
+}
+
+/** A KubeConfig from MESH_PILOT_KUBE_REGISTRY: `in-cluster`, an API server URL, or a kubeconfig file. */
+function loadKubeConfig(where: string): KubeConfig {
+  if (/^https?:\/\//.test(where)) return kubeConfigFor(where);
+  const kc = new KubeConfig();
+  if (where === 'in-cluster') kc.loadFromCluster();
+  else kc.loadFromFile(where);
+  return kc;
 }
 
 /** Drains NATS (flushes what is pending), closing it outright if that takes longer than `timeoutMs`. */

@@ -20,7 +20,14 @@ export class NatsUnavailableError extends Error {
  * Connects to NATS, retrying until `timeoutMs` passes; once connected the client reconnects
  * forever (a NATS restart must not end the process). Connection state changes are logged.
  */
-export async function connectNats(opts: { url: string; name: string; timeoutMs: number; logger: Logger }): Promise<NatsConnection> {
+export async function connectNats(opts: {
+  url: string;
+  name: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** Skip capturing a stack trace for every request (a hot path's CPU; errors then lack the caller's frames). */
+  noAsyncTraces?: boolean;
+}): Promise<NatsConnection> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -30,6 +37,7 @@ export async function connectNats(opts: { url: string; name: string; timeoutMs: 
         name: opts.name,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        noAsyncTraces: opts.noAsyncTraces ?? false,
         timeout: Math.max(500, Math.min(2000, deadline - Date.now())),
       });
       void watchStatus(nc, opts.logger);

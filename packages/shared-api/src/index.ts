@@ -68,3 +68,87 @@ export type {
   StringMapMessage,
   TimestampMessage,
 } from './mixer/messages.js';
+export { REGISTRY_BUCKET } from './nats.js';
+export {
+  decodeRegistryEntry,
+  isRegistryPublisherId,
+  REGISTRY_ENTRY_MAX_AGE_MS,
+  REGISTRY_REFRESH_MS,
+  registryPublisherFilters,
+  registryPublisherId,
+  registryServiceKey,
+  registryWorkloadKey,
+} from './registry/mesh-registry.js';
+export type { RegistryEntry, RegistryService, RegistryServicePort, RegistryWorkload } from './registry/mesh-registry.js';
+export type {
+  AccessRule,
+  AuthenticationPolicySpec,
+  AuthnJwt,
+  AuthnStringMatch,
+  AuthorizationPolicySpec,
+  AuthzAction,
+  AuthzCondition,
+  AuthzOperation,
+  AuthzRule,
+  AuthzSource,
+  JwtRule,
+  MtlsMode,
+  PeerAuthenticationSpec,
+  PolicyTargetReference,
+  RbacConfigSpec,
+  RbacSubject,
+  RequestAuthenticationSpec,
+  ServiceRoleBindingSpec,
+  ServiceRoleSpec,
+  WorkloadSelector,
+} from './config/security.js';
+export type {
+  AdapterInfoSpec,
+  AttributeManifestSpec,
+  HandlerConnection,
+  HandlerSpec,
+  HeaderOperation,
+  HttpApiSpec,
+  HttpApiSpecBinding,
+  InstanceSpec,
+  IstioService,
+  MixerAttributes,
+  MixerAttributeValue,
+  QuotaSpec,
+  QuotaSpecBinding,
+  RuleAction,
+  RuleSpec,
+  TemplateSpec,
+} from './config/policy.js';
+export { parseMixerExpression } from './validation/policy/expression.js';
+export type { BinaryOp, MixerExpr, ParseResult } from './validation/policy/expression.js';
+export { checkMixerExpression, describeExprProblem } from './validation/policy/expression-check.js';
+export type { ExprCheck, ExprProblem, ExprType } from './validation/policy/expression-check.js';
+export type {
+  ClientTlsSettings,
+  ConnectionPoolSettings,
+  EnvoyConfigObjectPatch,
+  EnvoyFilterSpec,
+  GatewayServer,
+  GatewaySpec,
+  Headers,
+  LoadBalancerSettings,
+  LocalityLoadBalancerSetting,
+  OutlierDetection,
+  PortTrafficPolicy,
+  ProxyConfigSpec,
+  ServerTlsSettings,
+  ServiceEntrySpec,
+  SidecarEgressListener,
+  SidecarIngressListener,
+  SidecarSpec,
+  TcpRoute,
+  TlsRoute,
+  TrafficPolicy,
+  WorkloadEntrySpec,
+  WorkloadGroupSpec,
+} from './config/networking.js';
+export { checkRe2Syntax, describeRe2Error } from './regex/re2-syntax.js';
+export type { Re2SyntaxError, Re2SyntaxResult } from './regex/re2-syntax.js';
+export { checkRegex, MAX_REGEX_LENGTH } from './validation/networking/string-match.js';
+export { canonicalSpec } from './validation/policy/canonical.js';

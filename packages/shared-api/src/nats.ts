@@ -8,3 +8,10 @@
 export const CONFIG_BUCKET = 'mesh-config';
 export const CONFIG_EVENTS_SUBJECT = 'mesh.config.events';
 export const TRUST_BUNDLE_SUBJECT = 'mesh.citadel.trustbundle';
+
+/**
+ * KV bucket `mesh-registry`: the services and workloads registry owners (Pilot) know, for
+ * consumers that must not import them (Galley's analysis). Key grammar, value shapes and expiry
+ * rules are documented in registry/mesh-registry.ts.
+ */
+export const REGISTRY_BUCKET = 'mesh-registry';

@@ -9,6 +9,8 @@ import type { WorkloadMetadata, WorkloadPort } from '@mesh/shared-api';
  */
 export const sidecarSettingSpecs = {
   ...commonSettings(15000, '127.0.0.1'),
+  mode: setting({ type: 'string', env: 'MESH_SIDECAR_MODE', default: 'sidecar', oneOf: ['sidecar', 'gateway'], description: 'sidecar: outbound/inbound proxy of one workload; gateway: binds the listeners Pilot sends (ingress/egress gateway)' }),
+  gatewayBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_GATEWAY_BIND_HOST', default: undefined, description: "gateway mode: bind every listener on this address instead of the listener's own" }),
   pilotAddress: setting({ type: 'string', env: 'MESH_SIDECAR_PILOT_ADDRESS', default: '127.0.0.1:15010', description: "Pilot's xDS address (host:port, plaintext ADS)" }),
   outboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_OUTBOUND_PORT', default: 15001, description: 'port the local app sends its outgoing requests to (by Host header or as a proxy); 0 picks one' }),
   inboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_INBOUND_PORT', default: 15006, description: 'port peers reach this workload on (registered as the endpoint port); 0 picks one' }),
@@ -62,27 +64,29 @@ export function parseLabels(entries: readonly string[]): Record<string, string> 
 /** Checks the settings that depend on each other and derives the workload's identity. */
 export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid): SidecarConfig {
   const labels = parseLabels(settings.labels);
-  const service = settings.service ?? labels['app'];
+  // A gateway serves no service of its own: it only routes what its listeners take in.
+  const service = settings.mode === 'gateway' ? undefined : (settings.service ?? labels['app']);
   if (service !== undefined && settings.appPort === undefined) {
     throw new SettingsError(`--app-port / MESH_SIDECAR_APP_PORT is required: the workload serves ${service}, so the inbound side needs the app's port`);
   }
   if (settings.citadelAddress !== undefined && (settings.citadelRootCertFile === undefined || settings.citadelTokenFile === undefined)) {
     throw new SettingsError('--citadel-address / MESH_SIDECAR_CITADEL_ADDRESS needs --citadel-root-cert-file and --citadel-token-file too');
   }
-  if (settings.appPort === 0) throw new SettingsError('--app-port / MESH_SIDECAR_APP_PORT must be the port the app listens on, not 0');
+  if (settings.appPort === 0 && settings.mode !== 'gateway') throw new SettingsError('--app-port / MESH_SIDECAR_APP_PORT must be the port the app listens on, not 0');
   return Object.freeze({
     settings,
     labels: Object.freeze(labels),
     service,
-    workloadName: settings.workloadName ?? `${service ?? 'sidecar'}-${pid}`,
+    workloadName: settings.workloadName ?? `${service ?? (settings.mode === 'gateway' ? (labels['istio'] ?? 'gateway') : 'sidecar')}-${pid}`,
     serviceHost: service === undefined ? undefined : serviceFqdn(service, settings.namespace),
   });
 }
 
-/** Istio's node id: `sidecar~<ip>~<workload>.<namespace>~<namespace>.svc.cluster.local`. */
+/** Istio's node id: `sidecar~<ip>~<workload>.<namespace>~<namespace>.svc.cluster.local` (`router~...` for a gateway). */
 export function nodeId(config: SidecarConfig): string {
   const ns = config.settings.namespace;
-  return `sidecar~${config.settings.instanceIp}~${config.workloadName}.${ns}~${ns}.svc.cluster.local`;
+  const type = config.settings.mode === 'gateway' ? 'router' : 'sidecar';
+  return `${type}~${config.settings.instanceIp}~${config.workloadName}.${ns}~${ns}.svc.cluster.local`;
 }
 
 /**

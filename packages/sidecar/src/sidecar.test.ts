@@ -106,7 +106,7 @@ describe('Sidecar (with a fake Pilot and real upstreams)', () => {
     [v1, v2, app] = await Promise.all([echoServer('v1'), echoServer('v2'), echoServer('app')]);
     [deadPort, inboundPort] = await Promise.all([freePort(), freePort()]);
     await ads.start();
-    ads.set('Cluster', [C.shipping, C.v1, C.v2, C.empty, C.dead, C.booking].map(edsCluster).concat(inboundCluster(C.inbound, portOf(app))));
+    ads.set('Cluster', [C.shipping, C.v1, C.v2, C.empty, C.dead, C.booking].map((c) => edsCluster(c)).concat(inboundCluster(C.inbound, portOf(app))));
     ads.set('ClusterLoadAssignment', [
       loadAssignment(C.shipping, [
         ['127.0.0.1', portOf(v1)],
@@ -173,7 +173,9 @@ describe('Sidecar (with a fake Pilot and real upstreams)', () => {
     expect(echo).toMatchObject({ server: 'v1', method: 'POST', url: '/orders?id=7', body: 'hello' });
     expect(echo.headers['host']).toBe('shipping');
     expect(echo.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(echo.headers['x-forwarded-for']).toBe('127.0.0.1');
+    // A sidecar hop (use_remote_address unset) leaves x-forwarded-for alone, as Envoy does.
+    expect(echo.headers['x-forwarded-for']).toBeUndefined();
+    expect(echo.headers['x-forwarded-proto']).toBe('http');
     expect(echo.headers['x-hop']).toBeUndefined();
     expect(r.headers['x-envoy-upstream-service-time']).toBeDefined();
     expect((await request(out, '/', { host: `${SHIPPING}:80` })).status).toBe(200);

@@ -5,13 +5,16 @@ import { jsonToStruct } from '@mesh/shared-api';
 import { registerSidecarAdminRoutes } from './admin/sidecar-admin.js';
 import type { SidecarConfig } from './config.js';
 import { nodeId, workloadMetadata } from './config.js';
+import type { RequestMatcher } from './proxy/exchange.js';
 import { HttpProxy } from './proxy/http-proxy.js';
+import { ListenerManager } from './proxy/listener-manager.js';
 import type { PeerLabels, RequestObserver } from './proxy/observer.js';
 import { encodePeerMetadata, peerLabels } from './proxy/peer-metadata.js';
 import { SidecarStats } from './proxy/stats.js';
 import { UpstreamPool } from './proxy/upstream-pool.js';
+import os from 'node:os';
+import { ClusterRuntimes } from './routing/cluster-runtime.js';
 import type { RandomSource } from './routing/load-balancing.js';
-import { RoundRobin } from './routing/load-balancing.js';
 import { EMPTY_SNAPSHOT } from './routing/model.js';
 import { RoutingTable } from './routing/routing-table.js';
 import { AdsClient } from './xds/ads-client.js';
@@ -37,7 +40,7 @@ export interface SidecarOptions {
   readonly components?: readonly SidecarComponent[];
   /** Credentials for the xDS channel (plaintext when absent). */
   readonly xdsCredentials?: ChannelCredentials;
-  /** Random source for weighted clusters (tests fix it). */
+  /** Random source for weighted clusters, load balancing, faults, mirrors and back-off (tests fix it). */
   readonly random?: RandomSource;
   /** What POST /quitquitquit does; main sends the process SIGTERM. Default: stop the sidecar. */
   readonly onQuit?: () => void;
@@ -45,11 +48,12 @@ export interface SidecarOptions {
   readonly adminRoutes?: ReadonlyArray<{ readonly path: string; readonly handler: () => unknown }>;
 }
 
-/** The ports the sidecar bound (known after start). */
+/** The ports the sidecar bound (known after start); gateway listeners by name. */
 export interface SidecarPorts {
   readonly outbound: number;
   readonly inbound: number;
   readonly admin: number;
+  readonly listeners: ReadonlyMap<string, number>;
 }
 
 /**
@@ -64,11 +68,13 @@ export class Sidecar implements Stoppable {
   private readonly ownsMetrics: boolean;
   private readonly readiness = new Readiness();
   private readonly admin: AdminServer;
-  private readonly pool = new UpstreamPool();
-  private readonly roundRobin = new RoundRobin();
+  private readonly pool: UpstreamPool;
+  private readonly runtimes: ClusterRuntimes;
   private readonly observers: RequestObserver[];
   private readonly outbound: HttpProxy;
   private readonly inbound: HttpProxy;
+  /** Gateway mode: the HTTP handling of every listener, and the listeners bound from LDS. */
+  private readonly gateway: { http: HttpProxy; listeners: ListenerManager } | undefined;
   private ads: AdsClient | undefined;
   /** The table in force; requests read `current` once when they arrive. */
   private readonly tables: { current: RoutingTable };
@@ -84,13 +90,33 @@ export class Sidecar implements Stoppable {
     this.metrics = opts.metrics ?? createProcessMetrics('mesh-sidecar');
     this.stats = new SidecarStats(this.metrics.meter);
     this.observers = [...(opts.observers ?? [])];
+    this.pool = new UpstreamPool((cluster, stat) => this.stats.inc(`cluster.${cluster}.${stat}`));
+    this.runtimes = new ClusterRuntimes(Date.now, opts.random ?? Math.random, (cluster, host, type) => {
+      this.stats.inc(`cluster.${cluster}.outlier_detection.ejections_enforced_total`);
+      this.stats.inc(`cluster.${cluster}.outlier_detection.ejections_enforced_${type}`);
+      this.log.info({ cluster, host, type }, 'outlier detection ejected a host');
+    });
     this.tables = { current: new RoutingTable(EMPTY_SNAPSHOT, this.pickers()) };
     const s = opts.config.settings;
     this.admin = new AdminServer({ host: s.adminHost, port: s.adminPort, logger: opts.logger.child({ component: 'admin' }), metrics: this.metrics, readiness: this.readiness });
     this.readiness.add('xds-synced', () => this.state.synced);
-    const common = { tables: this.tables, pool: this.pool, stats: this.stats, observers: this.observers, self: this.self, defaultRouteTimeoutMs: s.routeTimeoutMs };
+    const common = {
+      tables: this.tables,
+      pool: this.pool,
+      stats: this.stats,
+      observers: this.observers,
+      self: this.self,
+      defaultRouteTimeoutMs: s.routeTimeoutMs,
+      random: opts.random ?? Math.random,
+      hostname: os.hostname(),
+    };
     this.outbound = new HttpProxy({ ...common, direction: 'outbound', logger: opts.logger.child({ component: 'outbound' }) });
-    this.inbound = new HttpProxy({ ...common, direction: 'inbound', logger: opts.logger.child({ component: 'inbound' }) });
+    this.inbound = new HttpProxy({ ...common, direction: 'inbound', tcpChains: true, logger: opts.logger.child({ component: 'inbound' }) });
+    if (s.mode === 'gateway') {
+      const http = new HttpProxy({ ...common, direction: 'outbound', matcher: gatewayMatcher, logger: opts.logger.child({ component: 'gateway' }) });
+      const listeners = new ListenerManager({ tables: this.tables, http, stats: this.stats, logger: opts.logger.child({ component: 'listeners' }), ...(s.gatewayBindHost ? { bindHost: s.gatewayBindHost } : {}) });
+      this.gateway = { http, listeners };
+    }
   }
 
   /** Adds a per-request observer (before or after start). */
@@ -105,7 +131,7 @@ export class Sidecar implements Stoppable {
 
   /** Bound ports (after start). */
   get ports(): SidecarPorts {
-    return { outbound: this.outbound.port, inbound: this.inbound.port, admin: this.admin.port };
+    return { outbound: this.outbound.port, inbound: this.inbound.port, admin: this.admin.port, listeners: this.gateway?.listeners.ports() ?? new Map() };
   }
 
   /** Starts components, binds the listeners, starts admin, then connects to Pilot (retrying in the background). */
@@ -116,8 +142,9 @@ export class Sidecar implements Stoppable {
       await c.start?.();
       this.startedComponents.push(c);
     }
-    const inboundPort = await this.inbound.listen(s.inboundBindHost, s.inboundPort);
-    const outboundPort = await this.outbound.listen(s.outboundBindHost, s.outboundPort);
+    // A gateway has no workload behind it: only the listeners Pilot sends are bound.
+    const inboundPort = this.gateway ? 0 : await this.inbound.listen(s.inboundBindHost, s.inboundPort);
+    const outboundPort = this.gateway ? 0 : await this.outbound.listen(s.outboundBindHost, s.outboundPort);
     const metadata = workloadMetadata(config, inboundPort);
     const id = nodeId(config);
     Object.assign(this.self, { labels: peerLabels(metadata), metadataHeader: encodePeerMetadata(metadata), id });
@@ -169,7 +196,7 @@ export class Sidecar implements Stoppable {
     this.readiness.drain();
     const drainMs = this.opts.config.settings.drainMs;
     this.log.info({ drainMs, inFlight: this.outbound.inFlight + this.inbound.inFlight }, 'draining');
-    await Promise.all([this.outbound.stop(drainMs), this.inbound.stop(drainMs)]);
+    await Promise.all([this.outbound.stop(drainMs), this.inbound.stop(drainMs), this.gateway?.listeners.stop(drainMs), this.gateway?.http.stop(drainMs)]);
     await this.ads?.stop();
     for (const c of [...this.startedComponents].reverse()) {
       try {
@@ -194,8 +221,10 @@ export class Sidecar implements Stoppable {
     this.stats.inc(`xds.${type}.update_success`);
     const table = new RoutingTable(this.state.snapshot(), this.pickers());
     this.tables.current = table;
-    this.roundRobin.retain(table.clusterNames);
-    this.pool.prune(table.endpointKeys());
+    this.pool.prune(table.clusterEntries());
+    if (this.gateway && type === 'Listener') {
+      this.gateway.listeners.sync(table).catch((err: unknown) => this.log.error({ err }, 'listener sync failed'));
+    }
     const snap = table.snapshot;
     this.log.debug({ type, listeners: snap.listeners.size, routes: snap.routes.size, clusters: snap.clusters.size, endpoints: snap.endpoints.size }, 'xDS update applied');
     if (!this.wasSynced && this.state.synced) {
@@ -205,6 +234,10 @@ export class Sidecar implements Stoppable {
   }
 
   private pickers() {
-    return { random: this.opts.random ?? Math.random, roundRobin: this.roundRobin };
+    return { random: this.opts.random ?? Math.random, runtimes: this.runtimes };
   }
 }
+
+/** Gateway requests are routed by the listener and filter chain that took their connection. */
+const gatewayMatcher: RequestMatcher = (table, facts, conn) =>
+  conn.binding ? table.matchChain(conn.binding.listener, conn.binding.chain, facts) : { ok: false, status: 404, flag: 'NR', reason: 'connection without a listener' };

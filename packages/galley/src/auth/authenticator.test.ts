@@ -21,8 +21,15 @@ describe('TokenAuthenticator', () => {
   });
 
   it('names the user: the token holder, or anonymous', () => {
-    expect(new TokenAuthenticator({ anonymous: true, token: 'x' }).authenticate('Bearer x')).toEqual({ ok: true, user: { username: 'galley:token', groups: ['system:authenticated'] } });
-    expect(new TokenAuthenticator({ anonymous: true }).authenticate(undefined)).toEqual({ ok: true, user: { username: 'system:anonymous', groups: ['system:unauthenticated'] } });
+    const everything = [{ role: 'admin', namespaces: ['*'] }];
+    expect(new TokenAuthenticator({ anonymous: true, token: 'x' }).authenticate('Bearer x')).toEqual({
+      ok: true,
+      user: { username: 'galley:token', groups: ['system:authenticated'], roles: everything },
+    });
+    expect(new TokenAuthenticator({ anonymous: true }).authenticate(undefined)).toEqual({
+      ok: true,
+      user: { username: 'system:anonymous', groups: ['system:unauthenticated'], roles: everything },
+    });
   });
 
   it('tells the caller how to configure access when nothing is configured', () => {

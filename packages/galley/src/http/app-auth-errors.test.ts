@@ -20,6 +20,8 @@ function stubStore(overrides: Partial<ConfigStore> = {}): ConfigStore {
     create: jest.fn(async (_k, o: ConfigResource) => o),
     replace: jest.fn(async (_k, o: ConfigResource) => o),
     delete: jest.fn(async () => item),
+    watch: jest.fn(async () => Promise.reject(new Error('no watch in this stub'))),
+    revisionWindow: jest.fn(async () => ({ first: 1, last: 7 })),
     ...overrides,
   };
 }
@@ -106,7 +108,7 @@ describe('buildApp error mapping', () => {
     const a = app({ anonymous: true }, store, metrics);
     await a.inject({ method: 'GET', url: LIST_URL });
     await a.inject({ method: 'POST', url: LIST_URL, payload: { apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService', metadata: { name: 'a' }, spec: { hosts: 1 } } });
-    await a.inject({ method: 'POST', url: LIST_URL, payload: { metadata: { name: 'b' }, spec: { hosts: ['b'] } } });
+    await a.inject({ method: 'POST', url: LIST_URL, payload: { metadata: { name: 'b' }, spec: { hosts: ['b'], http: [{ route: [{ destination: { host: 'b' } }] }] } } });
     expect(metrics.requests).toEqual(['GET 200', 'POST 422', 'POST 201']);
     expect(metrics.failures).toEqual(['VirtualService']);
     // The path supplied apiVersion and kind for the body that omitted them.
@@ -115,8 +117,8 @@ describe('buildApp error mapping', () => {
       apiVersion: 'networking.istio.io/v1alpha3',
       kind: 'VirtualService',
       metadata: { name: 'b', namespace: 'default' },
-      spec: { hosts: ['b'] },
-    });
+      spec: { hosts: ['b'], http: [{ route: [{ destination: { host: 'b' } }] }] },
+    }, { dryRun: false });
     await a.close();
   });
 });

@@ -280,17 +280,6 @@ describe('Galley config API', () => {
     expect(body(res)).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
   });
 
-  it('refuses dryRun and watch instead of ignoring them, and answers 405 for PATCH', async () => {
-    const dry = await galley.app.inject({ method: 'POST', url: `${V}/namespaces/unsupported/virtualservices?dryRun=All`, payload: vs('a') });
-    expect(dry.statusCode).toBe(400);
-    expect(body(dry).message).toContain('dryRun is not supported');
-    expect(body(await list('unsupported')).items).toEqual([]);
-    expect((await galley.app.inject({ method: 'GET', url: `${V}/namespaces/unsupported/virtualservices?watch=true` })).statusCode).toBe(400);
-    const patch = await galley.app.inject({ method: 'PATCH', url: `${V}/namespaces/unsupported/virtualservices/a` });
-    expect(patch.statusCode).toBe(405);
-    expect(body(patch)).toMatchObject({ reason: 'MethodNotAllowed', code: 405 });
-  });
-
   it('honours DeleteOptions preconditions', async () => {
     const obj = body(await post('precond', vs('a')));
     const stale = await galley.app.inject({
@@ -323,8 +312,9 @@ describe('Galley config API', () => {
       singularName: 'virtualservice',
       namespaced: true,
       kind: 'VirtualService',
-      verbs: ['create', 'delete', 'get', 'list', 'update'],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['vs'],
+      categories: ['istio-io', 'networking-istio-io'],
     });
     expect((await galley.app.inject({ method: 'GET', url: `/apis/${GROUP}/v7` })).statusCode).toBe(404);
     const version = body(await galley.app.inject({ method: 'GET', url: '/version' }));

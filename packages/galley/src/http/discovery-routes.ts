@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { statusFromError } from './status.js';
 
 /** Verbs the resource routes implement; discovery must not promise more (kubectl relies on it). */
-export const SERVED_VERBS = ['create', 'delete', 'get', 'list', 'update'] as const;
+export const SERVED_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
 interface GroupVersion {
   groupVersion: string;
@@ -26,13 +26,35 @@ export function apiResourceList(group: string, version: string): Record<string, 
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources: kinds.map(apiResource) };
 }
 
-function apiResource(k: KindInfo): Record<string, unknown> {
-  return { name: k.plural, singularName: k.singular, namespaced: k.namespaced, kind: k.kind, verbs: [...SERVED_VERBS], shortNames: [...k.shortNames] };
+/** Discovery categories: `istio-io` (so `kubectl get istio-io` lists every Istio kind) and the group's own, as Istio's CRDs declare. */
+export function categoriesOf(k: KindInfo): string[] {
+  return ['istio-io', k.group.replaceAll('.', '-')];
 }
 
-/** Minimal Kubernetes discovery: `/apis`, `/apis/<group>`, `/apis/<group>/<version>`, and `/version`. */
+function apiResource(k: KindInfo): Record<string, unknown> {
+  return {
+    name: k.plural,
+    singularName: k.singular,
+    namespaced: k.namespaced,
+    kind: k.kind,
+    verbs: [...SERVED_VERBS],
+    shortNames: [...k.shortNames],
+    categories: categoriesOf(k),
+  };
+}
+
+/**
+ * Kubernetes discovery (https://kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api),
+ * unaggregated: `/api` (the core group, which Galley serves no resources of), `/apis`,
+ * `/apis/<group>`, `/apis/<group>/<version>`, and `/version`. Clients that ask for aggregated
+ * discovery fall back to these when the answer is plain `application/json`.
+ */
 export function registerDiscoveryRoutes(app: FastifyInstance, version: string): void {
   const notFound = () => statusFromError(new MeshError('NOT_FOUND', 'the server could not find the requested resource'));
+  // Galley serves no core (`v1`) resources. Listing no versions keeps clients from fetching an empty
+  // `/api/v1`, which client-go reports as a partial discovery failure and then refuses to cache.
+  app.get('/api', async () => ({ kind: 'APIVersions', versions: [], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
+  app.get('/api/v1', async () => ({ kind: 'APIResourceList', groupVersion: 'v1', resources: [] }));
   app.get('/apis', async () => ({
     kind: 'APIGroupList',
     apiVersion: 'v1',

@@ -1,162 +1,185 @@
-import { kindByPlural, MeshError } from '@mesh/shared-api';
-import type { ConfigResource, KindInfo } from '@mesh/shared-api';
+import { MeshError } from '@mesh/shared-api';
 import type { Logger } from '@mesh/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authorize } from '../auth/authorizer.js';
 import type { GalleyMetrics } from '../metrics.js';
 import type { ConfigStore, DeletePreconditions } from '../store/config-store.js';
-import { admitObject } from '../validation/admit-object.js';
-import type { AdmissionOperation } from '../validation/admit-object.js';
-import { isNamespaceName, isObjectName } from '../validation/names.js';
+import type { AdmissionWarningsHook } from '../validation/admission-warnings.js';
+import { admitForWrite } from './admission.js';
+import { JSON_MEDIA_TYPES, mediaTypeOf, YAML_MEDIA_TYPES } from './body-parsers.js';
+import { listObjects } from './list-handler.js';
+import { patchObject } from './patch-handler.js';
+import type { Query } from './query-options.js';
+import { checkFieldValidation, isDryRun, isWatch } from './query-options.js';
+import { addWarnings, userOf, warningsOf } from './request-context.js';
+import type { PathParams, Target } from './resource-target.js';
+import { resolveTarget, served, subjectOf, verbOf } from './resource-target.js';
 import { statusFromError } from './status.js';
-import type { StatusSubject } from './status.js';
+import { wantsTable } from './table.js';
+import type { WatchRegistry } from './watch-handler.js';
+import { serveWatch } from './watch-handler.js';
+import { warningHeaderValues } from './warnings.js';
 
 /** What the resource routes need. */
 export interface ResourceRouteDeps {
   store: ConfigStore;
   metrics: GalleyMetrics;
   logger: Logger;
+  watches: WatchRegistry;
+  admissionWarnings?: AdmissionWarningsHook;
+  now?: () => Date;
 }
 
-interface PathParams {
-  group: string;
-  version: string;
-  plural: string;
-  namespace?: string;
-  name?: string;
-}
+type RouteGeneric = { Params: PathParams; Querystring: Query; Body: unknown };
+type Req = FastifyRequest<RouteGeneric>;
+type Reply = { code: number; body: unknown } | 'streamed';
 
-type Query = Record<string, string | undefined>;
-type Req = FastifyRequest<{ Params: PathParams; Querystring: Query; Body: unknown }>;
+/** The resolved target of each routed request, set before its body is read. */
+const targets = new WeakMap<FastifyRequest, Target>();
 
-/** A resolved request path: the kind, the version asked for, and the object it names. */
-interface Target {
-  kind: KindInfo;
-  version: string;
-  namespace?: string;
-  name?: string;
-}
-
-type Reply = { code: number; body: unknown };
-
-/** Admission warnings of the current request, sent as Kubernetes `Warning: 299 - "…"` headers. */
-const warningsOf = new WeakMap<Req, string[]>();
-
-const NS = '/apis/:group/:version/namespaces/:namespace/:plural';
+const G = '/apis/:group/:version';
+const NAMESPACED = `${G}/namespaces/:namespace/:plural`;
+const CLUSTER = `${G}/:plural`;
+const WRITE_MEDIA_TYPES = [...JSON_MEDIA_TYPES, ...YAML_MEDIA_TYPES];
 
 /**
- * Kubernetes-convention object routes: list / create per namespace, get / replace / delete per
- * object, and the cluster-wide list. Each handler resolves the path, admits the body (pure),
- * calls the store, and maps a MeshError to the `metav1.Status` Kubernetes would send.
+ * Kubernetes-convention object routes (https://kubernetes.io/docs/reference/using-api/api-concepts/):
+ * collections at `/apis/<g>/<v>[/namespaces/<ns>]/<plural>` (list, watch, create) and objects
+ * below them (get, replace, patch, delete); cluster-wide lists of namespaced kinds; the legacy
+ * `/watch/` prefix. Before a body is read the path is resolved and the verb authorized, so
+ * unauthorized bodies are never parsed. Every failure is the `metav1.Status` Kubernetes would send.
  */
 export function registerResourceRoutes(app: FastifyInstance, deps: ResourceRouteDeps): void {
-  const route = (fn: (req: Req, target: Target) => Promise<Reply>) => async (req: Req, reply: FastifyReply) => {
-    let target: Target | undefined;
+  const now = deps.now ?? (() => new Date());
+
+  // Resolve and authorize in preParsing: after routing (params are known), before the body is read.
+  const authorizeRequest = async <P>(req: Req, _reply: FastifyReply, payload: P): Promise<P> => {
+    const t = resolveTarget(req.params);
+    targets.set(req, t);
+    const user = userOf(req);
+    const watch = (req.routeOptions.url ?? '').startsWith(`${G}/watch/`) || isWatch(req.query);
+    const decision = authorize(user.username, user.roles, {
+      verb: verbOf(req.method, t, watch),
+      group: t.kind.group,
+      resource: t.kind.plural,
+      name: t.name,
+      namespace: t.kind.namespaced ? t.namespace : undefined,
+      clusterScoped: !t.kind.namespaced,
+    });
+    if (!decision.allowed) throw new MeshError('FORBIDDEN', decision.message);
+    return payload;
+  };
+
+  const route = (fn: (req: Req, reply: FastifyReply, t: Target) => Promise<Reply>) => async (req: Req, reply: FastifyReply) => {
+    const t = targets.get(req)!;
+    const sendWarnings = (): void => {
+      const w = warningsOf(req);
+      if (w.length > 0) reply.header('warning', warningHeaderValues(w));
+    };
     try {
-      target = resolveTarget(req.params);
-      const out = await fn(req, target);
-      const warnings = warningsOf.get(req);
-      if (warnings) reply.header('warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      const out = await fn(req, reply, t);
+      if (out === 'streamed') return reply;
+      sendWarnings();
       return await reply.code(out.code).send(out.body);
     } catch (err) {
-      if (!(err instanceof MeshError)) throw err;
+      if (!(err instanceof MeshError) || reply.sent) throw err;
       if (err.code === 'UNAVAILABLE') deps.logger.warn({ err: err.cause ?? err }, 'config store unavailable');
-      return reply.code(err.httpStatus).send(statusFromError(err, target && subjectOf(target, req)));
+      sendWarnings();
+      return reply.code(err.httpStatus).send(statusFromError(err, subjectOf(t, req.body)));
     }
   };
+  const on = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, handler: (req: Req, reply: FastifyReply) => Promise<unknown>): void => {
+    app.route<RouteGeneric>({ method, url, preParsing: authorizeRequest, handler });
+  };
 
-  app.get(`/apis/:group/:version/:plural`, route(async (req, t) => list(deps, t, req.query)));
-  app.get(NS, route(async (req, t) => list(deps, t, req.query)));
-  app.post(NS, route(async (req, t) => ({ code: 201, body: served(await deps.store.create(t.kind, admit(deps, req, t, 'create')), t) })));
-  app.get(`${NS}/:name`, route(async (_req, t) => {
-    const obj = await deps.store.get(t.kind, t.namespace!, t.name!);
+  const getCollection = route(async (req, reply, t) => {
+    if (isWatch(req.query)) return watch(req, reply, t);
+    return { code: 200, body: await listObjects(deps.store, t, req.query, { table: wantsTable(req.headers.accept), now: now() }) };
+  });
+  const watchCollection = route(async (req, reply, t) => watch(req, reply, t));
+  const getObject = route(async (req, reply, t) => {
+    if (isWatch(req.query)) return watch(req, reply, t);
+    const obj = await deps.store.get(t.kind, t.namespace, t.name!);
     if (!obj) throw new MeshError('NOT_FOUND', `${t.kind.plural}.${t.kind.group} "${t.name!}" not found`);
     return { code: 200, body: served(obj, t) };
-  }));
-  app.put(`${NS}/:name`, route(async (req, t) => ({ code: 200, body: served(await deps.store.replace(t.kind, admit(deps, req, t, 'update')), t) })));
-  app.delete(`${NS}/:name`, route(async (req, t) => {
-    rejectUnsupported(req.query);
-    const preconditions = deleteOptions(req.body);
-    return { code: 200, body: served(await deps.store.delete(t.kind, t.namespace!, t.name!, preconditions), t) };
-  }));
-  // Verbs not built yet answer 405 (as Kubernetes does for a verb a resource lacks), never a misleading 404.
-  const notAllowed = (what: string, hint: string) =>
-    route(async () => {
-      throw new MeshError('METHOD_NOT_ALLOWED', `${what} is not supported by this Galley yet; ${hint}`);
-    });
-  app.patch(`${NS}/:name`, notAllowed('PATCH', 'replace the whole object with PUT (kubectl replace)'));
-  app.delete(NS, notAllowed('deleting a collection', 'delete the objects one by one'));
-}
+  });
+  const create = route(async (req, _reply, t) => {
+    if (t.kind.namespaced && t.namespace === undefined) {
+      throw new MeshError('METHOD_NOT_ALLOWED', `${t.kind.kind} is namespaced: POST it to /apis/${t.kind.group}/${t.version}/namespaces/<namespace>/${t.kind.plural}`);
+    }
+    const ctx = writeContext(req, WRITE_MEDIA_TYPES);
+    const { object, warnings } = await admitForWrite(deps, req.body, t, 'create', ctx);
+    addWarnings(req, warnings);
+    return { code: 201, body: served(await deps.store.create(t.kind, object, { dryRun: ctx.dryRun }), t) };
+  });
+  const replace = route(async (req, _reply, t) => {
+    const ctx = writeContext(req, WRITE_MEDIA_TYPES);
+    const { object, warnings } = await admitForWrite(deps, req.body, t, 'update', ctx);
+    addWarnings(req, warnings);
+    return { code: 200, body: served(await deps.store.replace(t.kind, object, { dryRun: ctx.dryRun }), t) };
+  });
+  const patch = route(async (req, _reply, t) => {
+    const ctx = writeContext(req);
+    const { object, warnings } = await patchObject(deps, t, mediaTypeOf(req.headers['content-type']), req.body, ctx);
+    addWarnings(req, warnings);
+    return { code: 200, body: served(object, t) };
+  });
+  const remove = route(async (req, _reply, t) => {
+    const opts = deleteOptions(req.body);
+    const dryRun = isDryRun(req.query, opts.dryRun);
+    return { code: 200, body: served(await deps.store.delete(t.kind, t.namespace, t.name!, opts.preconditions, { dryRun }), t) };
+  });
+  const deleteCollection = route(async () => {
+    throw new MeshError('METHOD_NOT_ALLOWED', 'deleting a collection is not supported by Galley; delete the objects one by one');
+  });
 
-function resolveTarget(p: PathParams): Target {
-  const kind = kindByPlural(p.group, p.plural);
-  // Kubernetes answers unknown groups, versions and resources alike.
-  if (!kind || !kind.versions.includes(p.version)) throw new MeshError('NOT_FOUND', 'the server could not find the requested resource');
-  if (p.namespace !== undefined && !isNamespaceName(p.namespace)) {
-    throw new MeshError('BAD_REQUEST', `namespace "${p.namespace}" in the path is not a lowercase DNS-1123 label (a-z, 0-9, '-'), at most 63 characters`);
-  }
-  // An object whose name breaks the naming rules cannot exist, and must never reach a KV key.
-  if (p.name !== undefined && !isObjectName(p.name)) throw new MeshError('NOT_FOUND', `${kind.plural}.${kind.group} "${p.name}" not found`);
-  return { kind, version: p.version, namespace: p.namespace, name: p.name };
-}
-
-function subjectOf(t: Target, req: Req): StatusSubject {
-  const bodyName = (req.body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
-  const name = t.name ?? (typeof bodyName === 'string' ? bodyName : undefined);
-  return { group: t.kind.group, plural: t.kind.plural, kind: t.kind.kind, name };
-}
-
-async function list(deps: ResourceRouteDeps, t: Target, query: Query): Promise<Reply> {
-  rejectUnsupported(query);
-  for (const selector of ['labelSelector', 'fieldSelector']) {
-    if (query[selector]) throw new MeshError('BAD_REQUEST', `${selector} is not supported by this Galley yet; list without it and filter on the client`);
-  }
-  const { items, resourceVersion } = await deps.store.list(t.kind, t.namespace);
-  // `limit` is ignored: the whole list is returned in one page, without a continue token.
-  return {
-    code: 200,
-    body: { apiVersion: `${t.kind.group}/${t.version}`, kind: `${t.kind.kind}List`, metadata: { resourceVersion }, items: items.map((o) => served(o, t)) },
+  const watch = async (req: Req, reply: FastifyReply, t: Target): Promise<Reply> => {
+    const refused = await serveWatch({ store: deps.store, logger: deps.logger, registry: deps.watches }, req, reply, t, req.query);
+    if (refused) return refused;
+    deps.metrics.recordRequest('WATCH', 200);
+    return 'streamed';
   };
-}
 
-function admit(deps: ResourceRouteDeps, req: Req, t: Target, op: AdmissionOperation): ConfigResource {
-  rejectUnsupported(req.query);
-  if (req.body === undefined) throw new MeshError('BAD_REQUEST', 'the request has no body; send one object as JSON or YAML (Content-Type: application/json or application/yaml)');
-  const result = admitObject(req.body, { kind: t.kind, version: t.version, namespace: t.namespace!, name: t.name }, op);
-  if (!result.ok) {
-    if (result.error.code === 'INVALID_CONFIG') deps.metrics.recordValidationFailure(t.kind.kind);
-    throw result.error;
+  for (const base of [NAMESPACED, CLUSTER]) {
+    on('GET', base, getCollection);
+    on('POST', base, create);
+    on('DELETE', base, deleteCollection);
+    on('GET', `${base}/:name`, getObject);
+    on('PUT', `${base}/:name`, replace);
+    on('PATCH', `${base}/:name`, patch);
+    on('DELETE', `${base}/:name`, remove);
   }
-  if (result.warnings.length > 0) warningsOf.set(req, result.warnings);
-  return result.value;
-}
+  // Legacy watch paths (deprecated in Kubernetes, still served): /apis/<g>/<v>/watch/...
+  for (const path of [`${G}/watch/namespaces/:namespace/:plural`, `${G}/watch/:plural`]) {
+    on('GET', path, watchCollection);
+    on('GET', `${path}/:name`, watchCollection);
+  }
 
-/**
- * Rejects query options this build does not implement rather than ignoring them: a silently
- * ignored `dryRun=All` would store what the caller only meant to check.
- */
-function rejectUnsupported(query: Query): void {
-  if (query['dryRun']) throw new MeshError('BAD_REQUEST', 'dryRun is not supported by this Galley yet; nothing was changed');
-  if (query['watch'] && query['watch'] !== 'false' && query['watch'] !== '0') {
-    throw new MeshError('BAD_REQUEST', 'watch is not supported by this Galley yet; list instead');
+  /** Query options every write takes; the body's media type must be one of `mediaTypes` (when given). */
+  function writeContext(req: Req, mediaTypes?: string[]): { dryRun: boolean; username: string } {
+    if (mediaTypes && req.body !== undefined && !mediaTypes.includes(mediaTypeOf(req.headers['content-type']))) {
+      throw new MeshError('UNSUPPORTED_MEDIA_TYPE', `${req.method} takes ${mediaTypes.join(', ')}; patches are sent with PATCH`);
+    }
+    checkFieldValidation(req.query);
+    return { dryRun: isDryRun(req.query), username: userOf(req).username };
   }
 }
 
-/** Reads `metav1.DeleteOptions` preconditions; other delete options have no effect on config objects. */
-function deleteOptions(body: unknown): DeletePreconditions {
-  if (body === undefined || body === null) return {};
+/** The target a routed request resolved to (for error details outside the handlers). */
+export function targetOf(req: FastifyRequest): Target | undefined {
+  return targets.get(req);
+}
+
+/** Reads `metav1.DeleteOptions`: preconditions and dryRun; the other options have no effect on config objects. */
+function deleteOptions(body: unknown): { preconditions: DeletePreconditions; dryRun?: unknown } {
+  if (body === undefined || body === null) return { preconditions: {} };
   if (typeof body !== 'object' || Array.isArray(body)) throw new MeshError('BAD_REQUEST', 'the DELETE body must be a DeleteOptions object');
-  const opts = body as { dryRun?: unknown; preconditions?: { resourceVersion?: unknown; uid?: unknown } };
-  if (Array.isArray(opts.dryRun) && opts.dryRun.length > 0) throw new MeshError('BAD_REQUEST', 'dryRun is not supported by this Galley yet; nothing was changed');
+  const opts = body as { dryRun?: unknown; preconditions?: unknown };
+  const pre = opts.preconditions;
+  if (pre !== undefined && pre !== null && (typeof pre !== 'object' || Array.isArray(pre))) throw new MeshError('BAD_REQUEST', 'DeleteOptions.preconditions must be an object');
+  const p = (pre ?? {}) as { resourceVersion?: unknown; uid?: unknown };
   const out: { resourceVersion?: string; uid?: string } = {};
-  if (typeof opts.preconditions?.resourceVersion === 'string') out.resourceVersion = opts.preconditions.resourceVersion;
-  if (typeof opts.preconditions?.uid === 'string') out.uid = opts.preconditions.uid;
-  return out;
-}
-
-/**
- * The object as served at the requested version. The kinds' served versions share one schema,
- * so, like a CRD with conversion strategy None, only `apiVersion` changes.
- */
-function served(obj: ConfigResource, t: Target): ConfigResource {
-  return { ...obj, apiVersion: `${t.kind.group}/${t.version}` };
+  if (typeof p.resourceVersion === 'string') out.resourceVersion = p.resourceVersion;
+  if (typeof p.uid === 'string') out.uid = p.uid;
+  return { preconditions: out, dryRun: opts.dryRun };
 }

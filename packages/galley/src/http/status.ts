@@ -67,8 +67,13 @@ const HTTP_REASONS: Record<number, string> = {
   404: 'NotFound',
   405: 'MethodNotAllowed',
   406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
   413: 'RequestEntityTooLarge',
+  414: 'RequestURITooLong',
   415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  503: 'ServiceUnavailable',
 };
 
 /** A failure Status for a framework-level 4xx that has no catalog code. */

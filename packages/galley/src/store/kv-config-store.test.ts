@@ -123,6 +123,60 @@ describe('KvConfigStore', () => {
     expect(empty.items).toEqual([]);
   });
 
+  it('checks dry-run writes like real ones but writes and announces nothing', async () => {
+    published.length = 0;
+    const before = (await store.revisionWindow()).last;
+    const dry = await store.create(VS, obj('dry', 'ns7'), { dryRun: true });
+    expect(dry.metadata.resourceVersion).toBeUndefined();
+    const real = await store.create(VS, obj('dry2', 'ns7'));
+    expect((await rejection(store.create(VS, obj('dry2', 'ns7'), { dryRun: true }))).code).toBe('ALREADY_EXISTS');
+    expect((await store.replace(VS, { ...real, spec: { hosts: ['q'] } }, { dryRun: true })).spec).toEqual({ hosts: ['q'] });
+    expect(await store.delete(VS, 'ns7', 'dry2', {}, { dryRun: true })).toEqual(real);
+    expect((await store.revisionWindow()).last).toBe(before + 1);
+    expect(published).toHaveLength(1);
+    expect(await store.get(VS, 'ns7', 'dry2')).toEqual(real);
+  });
+
+  it('stores cluster-scoped kinds without a namespace', async () => {
+    const MESH_POLICY = KINDS.find((k) => !k.namespaced)!;
+    const created = await store.create(MESH_POLICY, { apiVersion: `${MESH_POLICY.group}/${MESH_POLICY.versions[0]}`, kind: MESH_POLICY.kind, metadata: { name: 'default' }, spec: {} });
+    expect(created.metadata.namespace).toBeUndefined();
+    expect(await store.get(MESH_POLICY, undefined, 'default')).toEqual(created);
+    expect((await store.list(MESH_POLICY, 'any-namespace')).items).toEqual([created]);
+    await store.delete(MESH_POLICY, undefined, 'default');
+  });
+
+  it('watches: a snapshot as ADDED then changes typed by operation; a resumed watch sends only later changes', async () => {
+    const a = await store.create(VS, obj('w-a', 'ns8'));
+    const snapshot = await store.watch(VS, 'ns8', { snapshot: true });
+    const resumed = await store.watch(VS, 'ns8', { afterRevision: Number(a.metadata.resourceVersion) });
+    const b = await store.create(VS, obj('w-b', 'ns8'));
+    await store.replace(VS, { ...b, spec: { hosts: ['b2'] } });
+    await store.delete(VS, 'ns8', 'w-a');
+    const take = async (w: typeof snapshot, n: number): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const e of w) {
+        out.push(`${e.type} ${e.object.metadata.name}`);
+        if (out.length === n) break;
+      }
+      w.stop();
+      return out;
+    };
+    expect(await take(snapshot, 4)).toEqual(['ADDED w-a', 'ADDED w-b', 'MODIFIED w-b', 'DELETED w-a']);
+    expect(await take(resumed, 3)).toEqual(['ADDED w-b', 'MODIFIED w-b', 'DELETED w-a']);
+  });
+
+  it('tags batch writes so recovery can find them, and restores with compare-and-set', async () => {
+    const base = await store.create(VS, obj('batch', 'ns9'));
+    const key = configKey(VS, 'ns9', 'batch');
+    const changed = await store.replace(VS, { ...base, spec: { hosts: ['new'] } }, { batch: 'b-1' });
+    expect(await store.writeAfter(key, Number(base.metadata.resourceVersion))).toEqual({ revision: Number(changed.metadata.resourceVersion), batch: 'b-1', deleted: false });
+    expect((await rejection(store.restore(VS, key, changed, base, Number(base.metadata.resourceVersion), 'b-1'))).code).toBe('CONFLICT');
+    await store.restore(VS, key, changed, base, Number(changed.metadata.resourceVersion), 'b-1');
+    expect((await store.get(VS, 'ns9', 'batch'))!.spec).toEqual(base.spec);
+    expect(await store.valueAt(key, Number(base.metadata.resourceVersion))).toEqual(base);
+  });
+
   it('reports UNAVAILABLE once its NATS connection is gone', async () => {
     const nc2 = await connectNats({ url: nats.url, name: 'store-test-2', timeoutMs: 5000, logger: silentLogger() });
     const s2 = await KvConfigStore.open({ nc: nc2, logger: silentLogger(), publisher });

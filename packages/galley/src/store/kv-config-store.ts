@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { KV, KvEntry } from '@nats-io/kv';
-import { ClosedConnectionError, ConnectionError, DrainingConnectionError, Empty, headers, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
 import { CONFIG_BUCKET, configKey, configKeyPrefix, MeshError } from '@mesh/shared-api';
-import type { ConfigEventType, ConfigResource, KindInfo, ObjectMeta } from '@mesh/shared-api';
+import type { ConfigEventType, ConfigResource, KindInfo } from '@mesh/shared-api';
 import type { Logger, NatsConnection } from '@mesh/runtime';
-import { canonicalJson } from './canonical-json.js';
+import { NatsConnectionState } from '../nats/connection-state.js';
+import { jsonEqual } from '../patch/json-value.js';
 import type { ConfigEventPublisher } from './config-event-publisher.js';
 import { NatsConfigEventPublisher } from './config-event-publisher.js';
-import type { ConfigList, ConfigStore, DeletePreconditions } from './config-store.js';
+import type { ConfigList, ConfigStore, DeletePreconditions, RevisionWindow, StoreWatch, WatchStart, WriteOptions } from './config-store.js';
+import { openStoreWatch } from './config-watch.js';
+import { decodeStored, identity, isTransportFailure, isWrongLastSequence, rfc3339, storedForm } from './kv-codec.js';
+import { APPLY_BATCH_HEADER, CONFIG_OP_HEADER, EXPECTED_LAST_SUBJECT_SEQUENCE_HEADER, KV_OPERATION_HEADER } from './kv-headers.js';
+import type { ConfigWriteOp } from './kv-headers.js';
 import { alreadyExists, conflict, notFound, unavailable } from './store-errors.js';
 
 /** Revisions kept per key: enough to inspect recent changes, small enough to stay cheap. */
@@ -31,36 +36,64 @@ export interface KvConfigStoreOptions {
   now?: () => Date;
 }
 
+/** The last message on a key: its revision (0 when the key never had one) and the live object, if any. */
+export interface KeyState {
+  readonly key: string;
+  readonly revision: number;
+  readonly object?: ConfigResource;
+}
+
+/** A message of the config stream as recovery needs it. */
+export interface StoredWrite {
+  readonly revision: number;
+  readonly batch?: string;
+  readonly deleted: boolean;
+}
+
 /**
  * {@link ConfigStore} over a JetStream KV bucket. The KV revision of a key is its object's
  * resourceVersion (set on read, never stored), so every write is a compare-and-set against the
  * revision the caller saw: create expects "no live value", replace and delete expect the
  * current revision. Galley replicas sharing the bucket therefore never overwrite each other.
+ * Writes are published to the bucket's stream directly (the KV wire format, plus the headers in
+ * kv-headers.ts) so they can carry the CAS precondition, the operation and a batch id together.
  */
 export class KvConfigStore implements ConfigStore {
   private closed = false;
+  private readonly stream: string;
+  private readonly subjectPrefix: string;
+  private readonly watches = new Set<StoreWatch>();
 
   private constructor(
     private readonly kv: KV,
     private readonly js: JetStreamClient,
-    private readonly bucket: string,
+    private readonly jsm: JetStreamManager,
+    readonly bucket: string,
     private readonly publisher: ConfigEventPublisher,
+    private readonly connection: NatsConnectionState,
     private readonly logger: Logger,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.stream = `KV_${bucket}`;
+    this.subjectPrefix = `$KV.${bucket}.`;
+    connection.onDisconnect(() => this.stopWatches());
+  }
 
   /** Opens the bucket, creating it when missing. */
   static async open(opts: KvConfigStoreOptions): Promise<KvConfigStore> {
     const bucket = opts.bucket ?? CONFIG_BUCKET;
     const logger = opts.logger.child({ component: 'config-store' });
-    const js = jetstream(opts.nc, { timeout: opts.timeoutMs ?? 5000 });
+    const timeout = opts.timeoutMs ?? 5000;
+    const js = jetstream(opts.nc, { timeout });
     const kv = await new Kvm(js).create(bucket, { history: CONFIG_BUCKET_HISTORY });
     const status = await kv.status();
     // An existing bucket keeps the settings it was made with; say so when they are thinner than ours.
     if (status.history < MIN_HISTORY) logger.warn({ bucket, history: status.history }, `bucket keeps fewer than ${MIN_HISTORY} revisions per key`);
     logger.info({ bucket, values: status.values }, 'config bucket open');
     const publisher = opts.publisher ?? new NatsConfigEventPublisher(opts.nc, logger);
-    return new KvConfigStore(kv, js, bucket, publisher, logger, opts.now ?? (() => new Date()));
+    const jsm = await js.jetstreamManager();
+    const connection = new NatsConnectionState(opts.nc, logger);
+    return new KvConfigStore(kv, js, jsm, bucket, publisher, connection, logger, opts.now ?? (() => new Date()));
   }
 
   /** True from open until {@link close}. */
@@ -68,15 +101,32 @@ export class KvConfigStore implements ConfigStore {
     return !this.closed;
   }
 
-  /** Marks the store closed (the NATS connection is owned and closed by the caller). Idempotent. */
-  close(): void {
-    this.closed = true;
+  /** True while the NATS connection is up (store calls fail fast with UNAVAILABLE otherwise). */
+  get isConnected(): boolean {
+    return this.connection.isConnected;
   }
 
-  get(kind: KindInfo, namespace: string, name: string): Promise<ConfigResource | undefined> {
+  /** Marks the store closed and ends its watches (the NATS connection is the caller's). Idempotent. */
+  close(): void {
+    this.closed = true;
+    this.stopWatches();
+  }
+
+  get(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined> {
+    return this.guard(async () => (await this.state(kind, namespace, name)).object);
+  }
+
+  /** The last message on an object's key (any operation) and the live object, if there is one. */
+  state(kind: KindInfo, namespace: string | undefined, name: string): Promise<KeyState> {
+    return this.stateOfKey(configKey(kind, namespace ?? '', name));
+  }
+
+  /** {@link state} by KV key. */
+  stateOfKey(key: string): Promise<KeyState> {
     return this.guard(async () => {
-      const entry = await this.kv.get(configKey(kind, namespace, name));
-      return entry && entry.operation === 'PUT' ? decode(entry) : undefined;
+      const entry = await this.kv.get(key);
+      if (!entry) return { key, revision: 0 };
+      return entry.operation === 'PUT' ? { key, revision: entry.revision, object: decode(entry) } : { key, revision: entry.revision };
     });
   }
 
@@ -85,7 +135,7 @@ export class KvConfigStore implements ConfigStore {
       // The revision is read before the keys: a watch resumed from it may repeat a change, never miss one.
       const revision = (await this.kv.status()).streamInfo.state.last_seq;
       const keys: string[] = [];
-      for await (const key of await this.kv.keys(`${configKeyPrefix(kind, namespace)}>`)) keys.push(key);
+      for await (const key of await this.kv.keys(`${configKeyPrefix(kind, kind.namespaced ? namespace : undefined)}>`)) keys.push(key);
       const items: ConfigResource[] = [];
       for (let i = 0; i < keys.length; i += LIST_READ_CONCURRENCY) {
         const entries = await Promise.all(keys.slice(i, i + LIST_READ_CONCURRENCY).map((k) => this.kv.get(k)));
@@ -103,52 +153,68 @@ export class KvConfigStore implements ConfigStore {
     });
   }
 
-  create(kind: KindInfo, obj: ConfigResource): Promise<ConfigResource> {
+  create(kind: KindInfo, obj: ConfigResource, opts: WriteOptions = {}): Promise<ConfigResource> {
     return this.guard(async () => {
-      const { name, namespace } = identity(obj);
-      const key = configKey(kind, namespace, name);
+      const { name, namespace } = identity(kind, obj);
+      const key = configKey(kind, namespace ?? '', name);
       const stored = storedForm(obj, { uid: randomUUID(), creationTimestamp: rfc3339(this.now()), generation: 1 });
+      if (opts.dryRun) {
+        const entry = await this.kv.get(key);
+        if (entry?.operation === 'PUT') throw alreadyExists(kind, name);
+        if (opts.expectedRevision !== undefined && (entry?.revision ?? 0) !== opts.expectedRevision) throw conflict(kind, name);
+        return stored;
+      }
+      const data = JSON.stringify(stored);
       let revision: number;
-      try {
-        // create() succeeds only when the key has no live value (absent, deleted or purged).
-        revision = await this.kv.create(key, JSON.stringify(stored));
-      } catch (err) {
-        if (isWrongLastSequence(err)) throw alreadyExists(kind, name);
-        throw err;
+      if (opts.expectedRevision !== undefined) {
+        revision = await this.casWrite(key, data, 'create', opts.expectedRevision, opts.batch, () => conflict(kind, name));
+      } else {
+        try {
+          revision = await this.write(key, data, 'create', 0, opts.batch);
+        } catch (err) {
+          if (!isWrongLastSequence(err)) throw err;
+          // The key has messages: creating is allowed only over a delete marker (as `kv.create` does).
+          const last = await this.kv.get(key);
+          if (!last || last.operation === 'PUT') throw alreadyExists(kind, name);
+          revision = await this.casWrite(key, data, 'create', last.revision, opts.batch, () => alreadyExists(kind, name));
+        }
       }
       return this.announce('ADDED', key, revision, stored);
     });
   }
 
-  replace(kind: KindInfo, obj: ConfigResource): Promise<ConfigResource> {
+  replace(kind: KindInfo, obj: ConfigResource, opts: WriteOptions = {}): Promise<ConfigResource> {
     return this.guard(async () => {
-      const { name, namespace } = identity(obj);
-      const key = configKey(kind, namespace, name);
-      const entry = await this.kv.get(key);
-      if (!entry || entry.operation !== 'PUT') throw notFound(kind, name);
-      const current = decode(entry);
+      const { name, namespace } = identity(kind, obj);
+      const key = configKey(kind, namespace ?? '', name);
+      let current: ConfigResource;
+      let revision: number;
+      if (opts.current?.metadata.resourceVersion !== undefined) {
+        current = opts.current;
+        revision = Number(opts.current.metadata.resourceVersion);
+      } else {
+        const entry = await this.kv.get(key);
+        if (!entry || entry.operation !== 'PUT') throw notFound(kind, name);
+        current = decode(entry);
+        revision = entry.revision;
+      }
       const given = obj.metadata.resourceVersion;
-      if (given !== undefined && given !== String(entry.revision)) throw conflict(kind, name);
+      if (given !== undefined && given !== String(revision)) throw conflict(kind, name);
       if (obj.metadata.uid !== undefined && obj.metadata.uid !== current.metadata.uid) {
         throw conflict(kind, name, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
       }
       // Kubernetes semantics: generation counts changes of the desired state (spec), not of metadata.
-      const generation = (current.metadata.generation ?? 1) + (canonicalJson(current.spec) === canonicalJson(obj.spec) ? 0 : 1);
+      const generation = (current.metadata.generation ?? 1) + (jsonEqual(current.spec, obj.spec) ? 0 : 1);
       const stored = storedForm(obj, { uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, generation });
-      let revision: number;
-      try {
-        revision = await this.kv.update(key, JSON.stringify(stored), entry.revision);
-      } catch (err) {
-        if (isWrongLastSequence(err)) throw conflict(kind, name);
-        throw err;
-      }
-      return this.announce('MODIFIED', key, revision, stored);
+      if (opts.dryRun) return { ...stored, metadata: { ...stored.metadata, resourceVersion: String(revision) } };
+      const written = await this.casWrite(key, JSON.stringify(stored), 'update', revision, opts.batch, () => conflict(kind, name));
+      return this.announce('MODIFIED', key, written, stored);
     });
   }
 
-  delete(kind: KindInfo, namespace: string, name: string, preconditions: DeletePreconditions = {}): Promise<ConfigResource> {
+  delete(kind: KindInfo, namespace: string | undefined, name: string, preconditions: DeletePreconditions = {}, opts: WriteOptions = {}): Promise<ConfigResource> {
     return this.guard(async () => {
-      const key = configKey(kind, namespace, name);
+      const key = configKey(kind, namespace ?? '', name);
       const entry = await this.kv.get(key);
       if (!entry || entry.operation !== 'PUT') throw notFound(kind, name);
       const current = decode(entry);
@@ -158,34 +224,106 @@ export class KvConfigStore implements ConfigStore {
       if (preconditions.uid !== undefined && preconditions.uid !== current.metadata.uid) {
         throw conflict(kind, name, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
       }
-      let revision: number;
-      try {
-        revision = await this.writeDeleteMarker(key, entry.revision);
-      } catch (err) {
-        if (isWrongLastSequence(err)) throw conflict(kind, name);
-        throw err;
-      }
+      if (opts.dryRun) return current;
       const { resourceVersion: _rv, ...metadata } = current.metadata;
-      return this.announce('DELETED', key, revision, { ...current, metadata });
+      const before = { ...current, metadata };
+      const revision = await this.casWrite(key, JSON.stringify(before), 'delete', entry.revision, opts.batch, () => conflict(kind, name));
+      return this.announce('DELETED', key, revision, before);
     });
   }
 
   /**
-   * Writes a KV delete marker (an empty message with `KV-Operation: DEL`, as the KV protocol
-   * defines: https://github.com/nats-io/nats-architecture-and-design/blob/main/adr/ADR-8.md)
-   * guarded by the revision we read. Done here rather than with `kv.delete()` because that
-   * discards the publish ack, and the DELETED event must carry the deletion's revision.
+   * Undoes one write of an atomic apply: puts `previous` back (or deletes the object when there
+   * was none), only if the key is still at `expectedRevision` (the write being undone).
    */
-  private async writeDeleteMarker(key: string, expectedRevision: number): Promise<number> {
+  restore(kind: KindInfo, key: string, current: ConfigResource, previous: ConfigResource | undefined, expectedRevision: number, batch: string): Promise<number> {
+    return this.guard(async () => {
+      const name = current.metadata.name;
+      const strip = (o: ConfigResource): ConfigResource => {
+        const { resourceVersion: _rv, ...metadata } = o.metadata;
+        return { ...o, metadata };
+      };
+      if (previous) {
+        const revision = await this.casWrite(key, JSON.stringify(strip(previous)), 'update', expectedRevision, batch, () => conflict(kind, name));
+        this.announce('MODIFIED', key, revision, strip(previous));
+        return revision;
+      }
+      const revision = await this.casWrite(key, JSON.stringify(strip(current)), 'delete', expectedRevision, batch, () => conflict(kind, name));
+      this.announce('DELETED', key, revision, strip(current));
+      return revision;
+    });
+  }
+
+  /** The first message on `key` after `revision` (recovery: was it written by a given batch?). */
+  writeAfter(key: string, revision: number): Promise<StoredWrite | undefined> {
+    return this.guard(async () => {
+      const m = await this.jsm.direct.getMessage(this.stream, { seq: revision + 1, next_by_subj: `${this.subjectPrefix}${key}` });
+      if (!m) return undefined;
+      const op = m.header?.get(KV_OPERATION_HEADER) ?? '';
+      return { revision: m.seq, batch: m.header?.get(APPLY_BATCH_HEADER) || undefined, deleted: op === 'DEL' || op === 'PURGE' };
+    });
+  }
+
+  /** The value of `key` at exactly `revision`, when the bucket still holds it and it is live. */
+  valueAt(key: string, revision: number): Promise<ConfigResource | undefined> {
+    return this.guard(async () => {
+      const entry = await this.kv.get(key, { revision });
+      return entry && entry.operation === 'PUT' && entry.key === key ? decode(entry) : undefined;
+    });
+  }
+
+  watch(kind: KindInfo, namespace: string | undefined, start: WatchStart): Promise<StoreWatch> {
+    return this.guard(async () => {
+      if (this.closed || !this.connection.isConnected) throw unavailable(new Error('not connected to NATS'));
+      const inner = await openStoreWatch({ js: this.js, stream: this.stream, subjectPrefix: this.subjectPrefix, logger: this.logger }, configKeyPrefix(kind, kind.namespaced ? namespace : undefined), start);
+      const watches = this.watches;
+      const tracked: StoreWatch = {
+        [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+        stop: () => {
+          watches.delete(tracked);
+          inner.stop();
+        },
+      };
+      watches.add(tracked);
+      return tracked;
+    });
+  }
+
+  revisionWindow(): Promise<RevisionWindow> {
+    return this.guard(async () => {
+      const state = (await this.kv.status()).streamInfo.state;
+      return { first: state.first_seq, last: state.last_seq };
+    });
+  }
+
+  private stopWatches(): void {
+    for (const w of [...this.watches]) w.stop();
+  }
+
+  /** Publishes one KV message with the CAS precondition and Galley's headers; returns its revision. */
+  private async write(key: string, data: string, op: ConfigWriteOp, expected: number, batch: string | undefined): Promise<number> {
     const h = headers();
-    h.set('KV-Operation', 'DEL');
-    h.set('Nats-Expected-Last-Subject-Sequence', String(expectedRevision));
-    const ack = await this.js.publish(`$KV.${this.bucket}.${key}`, Empty, { headers: h });
+    h.set(EXPECTED_LAST_SUBJECT_SEQUENCE_HEADER, String(expected));
+    h.set(CONFIG_OP_HEADER, op);
+    if (op === 'delete') h.set(KV_OPERATION_HEADER, 'DEL');
+    if (batch) h.set(APPLY_BATCH_HEADER, batch);
+    const ack = await this.js.publish(`${this.subjectPrefix}${key}`, data, { headers: h });
     return ack.seq;
   }
 
-  /** Maps NATS transport failures to UNAVAILABLE (503); domain errors and bugs pass through. */
+  /** {@link write}, mapping a lost compare-and-set to the caller's error. */
+  private async casWrite(key: string, data: string, op: ConfigWriteOp, expected: number, batch: string | undefined, lost: () => MeshError): Promise<number> {
+    try {
+      return await this.write(key, data, op, expected, batch);
+    } catch (err) {
+      if (isWrongLastSequence(err)) throw lost();
+      throw err;
+    }
+  }
+
+  /** Maps NATS transport failures to UNAVAILABLE (503), failing fast while disconnected; domain errors and bugs pass through. */
   private async guard<T>(op: () => Promise<T>): Promise<T> {
+    if (!this.connection.isConnected) throw unavailable(new Error('not connected to NATS'));
     try {
       return await op();
     } catch (err) {
@@ -203,43 +341,8 @@ export class KvConfigStore implements ConfigStore {
   }
 }
 
-function identity(obj: ConfigResource): { name: string; namespace: string } {
-  const namespace = obj.metadata.namespace;
-  if (!namespace) throw new Error(`config object ${obj.metadata.name} reached the store without a namespace`);
-  return { name: obj.metadata.name, namespace };
-}
-
-/** The value written to KV: the object without its resourceVersion, with server-managed fields set. */
-function storedForm(obj: ConfigResource, server: Pick<ObjectMeta, 'uid' | 'creationTimestamp' | 'generation'>): ConfigResource {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { ...metadata, ...server }, spec: obj.spec };
-}
-
 function decode(entry: KvEntry): ConfigResource {
-  const obj = entry.json<ConfigResource>();
-  if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {
-    throw new Error(`value at ${entry.key} is not a config object`);
-  }
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(entry.revision) } };
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
-}
-
-const TRANSPORT_FAILURES = [TimeoutError, ClosedConnectionError, DrainingConnectionError, ConnectionError, NoRespondersError, RequestError];
-
-function isTransportFailure(err: unknown): boolean {
-  // A JetStream API 503 means no JetStream server answered (e.g. during a NATS restart).
-  return TRANSPORT_FAILURES.some((c) => err instanceof c) || (err instanceof JetStreamApiError && err.status === 503);
-}
-
-/** Kubernetes timestamps are RFC 3339 with whole seconds. */
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return decodeStored(entry.value, entry.revision, entry.key);
 }
 
 function compare(a: string, b: string): number {

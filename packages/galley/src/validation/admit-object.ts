@@ -6,7 +6,8 @@ export interface AdmissionTarget {
   readonly kind: KindInfo;
   /** The version in the request path. */
   readonly version: string;
-  readonly namespace: string;
+  /** The namespace of the path; undefined for cluster-scoped kinds. */
+  readonly namespace?: string;
   /** The name in the path (replace); absent for create. */
   readonly name?: string;
 }
@@ -46,8 +47,14 @@ export function admitObject(body: unknown, target: AdmissionTarget, op: Admissio
   if (typeof obj['kind'] === 'string' && obj['kind'] !== kind.kind) {
     return bad(`the kind in the data (${obj['kind']}) does not match the expected kind (${kind.kind})`);
   }
-  const meta = isRecord(obj['metadata']) ? obj['metadata'] : undefined;
-  if (meta && meta['namespace'] !== undefined && meta['namespace'] !== target.namespace) {
+  let meta = isRecord(obj['metadata']) ? obj['metadata'] : undefined;
+  if (meta && !kind.namespaced && meta['namespace'] !== undefined) {
+    // Cluster-scoped objects have no namespace; like the Kubernetes API server, ignore one sent anyway.
+    const { namespace: _ns, ...rest } = meta;
+    meta = rest;
+    obj['metadata'] = meta;
+  }
+  if (meta && kind.namespaced && meta['namespace'] !== undefined && meta['namespace'] !== target.namespace) {
     return bad('the namespace of the provided object does not match the namespace sent on the request');
   }
   if (op === 'update' && meta && typeof meta['name'] === 'string' && meta['name'] !== target.name) {
@@ -55,13 +62,13 @@ export function admitObject(body: unknown, target: AdmissionTarget, op: Admissio
   }
 
   const violations = metadataViolations(meta, op);
-  const result = validateResource(obj, target.namespace);
+  const result = validateResource(obj, target.namespace ?? 'default');
   if (!result.ok) violations.unshift(...result.errors);
   const name = meta && typeof meta['name'] === 'string' ? meta['name'] : (target.name ?? '');
   if (!result.ok || violations.length > 0) return { ok: false, error: invalid(kind, name, violations) };
 
   const value = result.value;
-  const metadata: ObjectMeta = { name: value.metadata.name, namespace: target.namespace };
+  const metadata: ObjectMeta = kind.namespaced ? { name: value.metadata.name, namespace: target.namespace } : { name: value.metadata.name };
   if (value.metadata.labels) metadata.labels = value.metadata.labels;
   if (value.metadata.annotations) metadata.annotations = value.metadata.annotations;
   // On update these two are preconditions for the store's compare-and-set; on create they were rejected above.

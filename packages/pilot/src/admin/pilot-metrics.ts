@@ -17,20 +17,31 @@ export class PilotMetrics {
   private readonly rejects;
   private readonly convergence;
   private readonly configErrors;
+  private readonly registryErrors;
   private connectedCount = 0;
+  private queueDepth: () => number = () => 0;
 
   constructor(meter: Meter) {
     this.pushes = meter.createCounter('pilot_xds_pushes', { description: 'xDS responses sent to proxies, by type' });
-    this.rejects = meter.createCounter('pilot_total_xds_rejects', { description: 'xDS responses proxies rejected (NACK), by type' });
+    this.rejects = meter.createCounter('pilot_xds_rejects', { description: 'xDS responses proxies rejected (NACK), by type' });
     this.convergence = meter.createHistogram('pilot_proxy_convergence_time', {
       description: 'seconds from a config or registry change to the proxy acknowledging the resulting push',
       unit: 's',
       advice: { explicitBucketBoundaries: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
     });
     this.configErrors = meter.createCounter('pilot_config_watch_errors', { description: 'failures while loading or following the config bucket' });
+    this.registryErrors = meter.createCounter('pilot_registry_publish_errors', { description: 'failed attempts to publish the registry to the mesh-registry bucket' });
     meter
       .createObservableGauge('pilot_xds_connected', { description: 'xDS streams currently connected' })
       .addCallback((result) => result.observe(this.connectedCount));
+    meter
+      .createObservableGauge('pilot_push_queue_depth', { description: 'pushes to proxies waiting in the push queue' })
+      .addCallback((result) => result.observe(this.queueDepth()));
+  }
+
+  /** Where the push-queue depth gauge reads from. */
+  observeQueueDepth(depth: () => number): void {
+    this.queueDepth = depth;
   }
 
   /** One response of `type` sent. */
@@ -56,5 +67,10 @@ export class PilotMetrics {
   /** The config watch failed once (it retries). */
   configWatchError(): void {
     this.configErrors.add(1);
+  }
+
+  /** Publishing the registry to NATS failed once (it retries). */
+  registryPublishError(): void {
+    this.registryErrors.add(1);
   }
 }

@@ -21,7 +21,7 @@ describe('decodeConfigEntry', () => {
   });
 
   it.each([
-    ['another kind', 'networking_istio_io.gateways.default.gw', '{"spec":{}}', true],
+    ['another kind', 'config_istio_io.rules.default.r', '{"spec":{}}', true],
     ['a malformed key', 'nonsense', '{}', false],
     ['a value that is not JSON', vsKey, '{', false],
     ['a value without spec', vsKey, '{"kind":"VirtualService"}', false],

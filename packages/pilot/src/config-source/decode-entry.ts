@@ -1,14 +1,13 @@
-import { kindByPlural, parseConfigKey } from '@mesh/shared-api';
+import { CLUSTER_SCOPE_TOKEN, parseConfigKey } from '@mesh/shared-api';
 import type { ConfigResource } from '@mesh/shared-api';
-import type { NetworkingKind } from '../model/config-store.js';
+import { pilotKindOf } from '../model/kinds.js';
+import type { PilotKind } from '../model/kinds.js';
 
 /** What one KV entry means to Pilot. */
 export type DecodedEntry =
-  | { type: 'put'; kind: NetworkingKind; key: string; revision: number; resource: ConfigResource }
+  | { type: 'put'; kind: PilotKind; key: string; revision: number; resource: ConfigResource }
   | { type: 'delete'; key: string; revision: number }
   | { type: 'skip'; key: string; reason: string; untranslated: boolean };
-
-const TRANSLATED: readonly string[] = ['VirtualService', 'DestinationRule'] satisfies NetworkingKind[];
 
 /**
  * Decodes one entry of the config bucket (key layout: `configKey()` in shared-api). DEL and PURGE
@@ -19,8 +18,8 @@ export function decodeConfigEntry(entry: { key: string; revision: number; operat
   const { key, revision } = entry;
   const parsed = parseConfigKey(key);
   if (!parsed) return { type: 'skip', key, reason: 'key is not <group>.<plural>.<namespace>.<name>', untranslated: false };
-  const info = kindByPlural(parsed.group, parsed.plural);
-  if (!info || !TRANSLATED.includes(info.kind)) return { type: 'skip', key, reason: `kind ${parsed.group}/${parsed.plural} is not translated by Pilot`, untranslated: true };
+  const kind = pilotKindOf(parsed.group, parsed.plural);
+  if (!kind) return { type: 'skip', key, reason: `kind ${parsed.group}/${parsed.plural} is not translated by Pilot`, untranslated: true };
   if (entry.operation !== 'PUT') return { type: 'delete', key, revision };
   let value: unknown;
   try {
@@ -33,7 +32,8 @@ export function decodeConfigEntry(entry: { key: string; revision: number; operat
   }
   const resource = value as ConfigResource;
   // The key is authoritative for identity; metadata is filled in where a writer left it out.
-  resource.metadata = { ...resource.metadata, name: parsed.name, namespace: parsed.namespace, resourceVersion: String(revision) };
-  resource.kind ??= info.kind;
-  return { type: 'put', kind: info.kind as NetworkingKind, key, revision, resource };
+  const namespace = parsed.namespace === CLUSTER_SCOPE_TOKEN ? undefined : parsed.namespace;
+  resource.metadata = { ...resource.metadata, name: parsed.name, ...(namespace ? { namespace } : {}), resourceVersion: String(revision) };
+  resource.kind ??= kind;
+  return { type: 'put', kind, key, revision, resource };
 }

@@ -40,7 +40,7 @@ describe('KvConfigSource', () => {
     source.start();
     return { store, source };
   };
-  const hosts = (store: MemoryConfigStore): string[] => store.virtualServices().flatMap((v) => v.spec.hosts ?? []);
+  const hosts = (store: MemoryConfigStore): string[] => store.list('VirtualService').flatMap((v) => v.spec.hosts ?? []);
 
   beforeAll(async () => {
     nats = await NatsServerProcess.start({ storeDir });
@@ -75,7 +75,7 @@ describe('KvConfigSource', () => {
       await kv.put(configKey(vsKind, 'default', 'b'), vsJson('b', 'b-host'));
       await kv.delete(configKey(vsKind, 'default', 'b'));
       await kv.put(configKey(drKind, 'default', 'a'), JSON.stringify({ kind: 'DestinationRule', metadata: { name: 'a' }, spec: { host: 'a-host' } }));
-      await kv.put('networking_istio_io.gateways.default.gw', JSON.stringify({ kind: 'Gateway', spec: {} }));
+      await kv.put('config_istio_io.rules.default.r', JSON.stringify({ kind: 'rule', spec: {} }));
       await kv.put(configKey(vsKind, 'default', 'broken'), 'not json');
     });
 
@@ -84,9 +84,9 @@ describe('KvConfigSource', () => {
       await source.whenSynced();
       expect(source.synced).toBe(true);
       expect(hosts(store)).toEqual(['a-host']);
-      expect(store.destinationRules().map((d) => [d.metadata.namespace, d.metadata.name, d.spec.host])).toEqual([['default', 'a', 'a-host']]);
+      expect(store.list('DestinationRule').map((d) => [d.metadata.namespace, d.metadata.name, d.spec.host])).toEqual([['default', 'a', 'a-host']]);
       const rev = (await kv.get(configKey(vsKind, 'default', 'a')))!.revision;
-      expect(store.virtualServices()[0]!.metadata.resourceVersion).toBe(String(rev));
+      expect(store.list('VirtualService')[0]!.metadata.resourceVersion).toBe(String(rev));
     });
 
     it('follows puts, deletes and purges after the load, notifying listeners', async () => {
@@ -101,7 +101,7 @@ describe('KvConfigSource', () => {
       await kv.purge(configKey(vsKind, 'default', 'c'));
       await eventually(() => !hosts(store).includes('c2-host'), 'purge');
       await kv.delete(configKey(drKind, 'default', 'a'));
-      await eventually(() => store.destinationRules().length === 0, 'delete');
+      await eventually(() => store.list('DestinationRule').length === 0, 'delete');
       expect(changed).toContainEqual([configKey(vsKind, 'default', 'c')]);
       await kv.put(configKey(drKind, 'default', 'a'), JSON.stringify({ kind: 'DestinationRule', metadata: { name: 'a' }, spec: { host: 'a-host' } }));
     });

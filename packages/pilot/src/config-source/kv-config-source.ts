@@ -3,7 +3,8 @@ import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Logger, NatsConnection } from '@mesh/runtime';
 import { CONFIG_BUCKET } from '@mesh/shared-api';
 import type { PilotMetrics } from '../admin/pilot-metrics.js';
-import type { MemoryConfigStore, NetworkingKind, StoredConfig } from '../model/config-store.js';
+import type { MemoryConfigStore, StoredConfig } from '../model/config-store.js';
+import type { PilotKind } from '../model/kinds.js';
 import { decodeConfigEntry } from './decode-entry.js';
 import type { DecodedEntry } from './decode-entry.js';
 
@@ -19,7 +20,7 @@ export interface KvConfigSourceOptions {
   retryMs?: number;
 }
 
-type Loaded = Map<string, StoredConfig & { kind: NetworkingKind }>;
+type Loaded = Map<string, StoredConfig & { kind: PilotKind }>;
 
 /**
  * Follows Galley's config bucket into a {@link MemoryConfigStore}: a KV watch over all keys delivers

@@ -10,8 +10,8 @@ describe('MemoryConfigStore', () => {
     store.onChange((c) => changes.push(c.keys));
     store.put('VirtualService', { key: 'k2', revision: 2, resource: vs('newer', '2024-02-01T00:00:00Z') });
     store.put('VirtualService', { key: 'k1', revision: 3, resource: vs('older', '2024-01-01T00:00:00Z') });
-    expect(store.virtualServices().map((v) => v.metadata.name)).toEqual(['older', 'newer']);
-    expect(store.destinationRules()).toEqual([]);
+    expect(store.list('VirtualService').map((v) => v.metadata.name)).toEqual(['older', 'newer']);
+    expect(store.list('DestinationRule')).toEqual([]);
     expect(changes).toEqual([['k2'], ['k1']]);
   });
 
@@ -19,7 +19,7 @@ describe('MemoryConfigStore', () => {
     const store = new MemoryConfigStore();
     store.put('VirtualService', { key: 'k', revision: 5, resource: vs('five', '') });
     store.put('VirtualService', { key: 'k', revision: 4, resource: vs('four', '') });
-    expect(store.virtualServices().map((v) => v.metadata.name)).toEqual(['five']);
+    expect(store.list('VirtualService').map((v) => v.metadata.name)).toEqual(['five']);
   });
 
   it('replaces everything on a reload, reporting added, changed and removed keys once', () => {
@@ -35,7 +35,7 @@ describe('MemoryConfigStore', () => {
       ]),
     );
     expect(changes).toEqual([['gone', 'new']]);
-    expect(store.virtualServices().map((v) => v.metadata.name).sort()).toEqual(['new', 'same']);
+    expect(store.list('VirtualService').map((v) => v.metadata.name).sort()).toEqual(['new', 'same']);
     expect(store.delete('new')).toBe(true);
     expect(store.delete('new')).toBe(false);
     expect(changes).toEqual([['gone', 'new'], ['new']]);

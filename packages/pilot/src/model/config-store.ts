@@ -1,44 +1,41 @@
-import type { ConfigResource, DestinationRuleSpec, VirtualServiceSpec } from '@mesh/shared-api';
-
-/** The networking config kinds Pilot translates today. */
-export type NetworkingKind = 'VirtualService' | 'DestinationRule';
+import type { ConfigResource } from '@mesh/shared-api';
+import type { PilotKind, PilotKindSpecs } from './kinds.js';
 
 /** A stored config object with its KV key and revision. */
-export interface StoredConfig<S = Record<string, unknown>> {
+export interface StoredConfig<S = object> {
   key: string;
   revision: number;
   resource: ConfigResource<S>;
 }
 
-/** What changed in the store: the KV keys touched (added, modified or removed). */
+/** What changed in the store: the KV keys touched (added, modified or removed) and their kinds. */
 export interface ConfigChange {
   keys: string[];
+  kinds: PilotKind[];
 }
 
-/** Read access to the mesh's traffic config plus change notifications; implemented by every config source. */
+/** Read access to the mesh's config plus change notifications; implemented by every config source. */
 export interface ConfigStore {
-  virtualServices(): readonly ConfigResource<VirtualServiceSpec>[];
-  destinationRules(): readonly ConfigResource<DestinationRuleSpec>[];
+  /** The objects of one kind, oldest first. */
+  list<K extends PilotKind>(kind: K): readonly ConfigResource<PilotKindSpecs[K]>[];
   /** Registers a listener; returns a function that removes it. */
   onChange(listener: (change: ConfigChange) => void): () => void;
 }
 
+type Entry = StoredConfig & { kind: PilotKind };
+
 /**
  * An in-memory {@link ConfigStore}: the cache a config source fills, and a fake for tests.
- * Lists are ordered oldest first (creationTimestamp, then revision, then namespace/name), the
- * order Istio uses to pick between conflicting objects.
+ * Lists are ordered oldest first (creationTimestamp, then revision, then key), the order Istio
+ * uses to pick between conflicting objects.
  */
 export class MemoryConfigStore implements ConfigStore {
-  private readonly entries = new Map<string, StoredConfig & { kind: NetworkingKind }>();
+  private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(change: ConfigChange) => void>();
-  private cache: { vs: ConfigResource<VirtualServiceSpec>[]; dr: ConfigResource<DestinationRuleSpec>[] } | undefined;
+  private cache: Map<PilotKind, ConfigResource<object>[]> | undefined;
 
-  virtualServices(): readonly ConfigResource<VirtualServiceSpec>[] {
-    return this.lists().vs;
-  }
-
-  destinationRules(): readonly ConfigResource<DestinationRuleSpec>[] {
-    return this.lists().dr;
+  list<K extends PilotKind>(kind: K): readonly ConfigResource<PilotKindSpecs[K]>[] {
+    return (this.lists().get(kind) ?? []) as unknown as ConfigResource<PilotKindSpecs[K]>[];
   }
 
   onChange(listener: (change: ConfigChange) => void): () => void {
@@ -52,17 +49,19 @@ export class MemoryConfigStore implements ConfigStore {
   }
 
   /** Stores or replaces one object; an older revision than the stored one is ignored. */
-  put(kind: NetworkingKind, entry: StoredConfig): void {
+  put(kind: PilotKind, entry: StoredConfig): void {
     const prev = this.entries.get(entry.key);
     if (prev && prev.revision >= entry.revision) return;
     this.entries.set(entry.key, { ...entry, kind });
-    this.changed([entry.key]);
+    this.changed([entry.key], [kind, ...(prev && prev.kind !== kind ? [prev.kind] : [])]);
   }
 
   /** Removes one object; returns whether it was stored. */
   delete(key: string): boolean {
-    if (!this.entries.delete(key)) return false;
-    this.changed([key]);
+    const prev = this.entries.get(key);
+    if (!prev) return false;
+    this.entries.delete(key);
+    this.changed([key], [prev.kind]);
     return true;
   }
 
@@ -70,28 +69,41 @@ export class MemoryConfigStore implements ConfigStore {
    * Replaces the whole content (after a full reload): objects not in `next` are removed.
    * Notifies once, with every key whose object was added, changed or removed.
    */
-  replaceAll(next: ReadonlyMap<string, StoredConfig & { kind: NetworkingKind }>): void {
+  replaceAll(next: ReadonlyMap<string, Entry>): void {
     const touched: string[] = [];
-    for (const key of this.entries.keys()) if (!next.has(key)) touched.push(key);
-    for (const [key, e] of next) if (this.entries.get(key)?.revision !== e.revision) touched.push(key);
+    const kinds = new Set<PilotKind>();
+    for (const [key, e] of this.entries) {
+      if (!next.has(key)) {
+        touched.push(key);
+        kinds.add(e.kind);
+      }
+    }
+    for (const [key, e] of next) {
+      if (this.entries.get(key)?.revision !== e.revision) {
+        touched.push(key);
+        kinds.add(e.kind);
+      }
+    }
     this.entries.clear();
     for (const [key, e] of next) this.entries.set(key, e);
-    if (touched.length > 0) this.changed(touched);
+    if (touched.length > 0) this.changed(touched, [...kinds]);
   }
 
-  private changed(keys: string[]): void {
+  private changed(keys: string[], kinds: PilotKind[]): void {
     this.cache = undefined;
-    for (const l of this.listeners) l({ keys });
+    for (const l of this.listeners) l({ keys, kinds: [...new Set(kinds)] });
   }
 
-  private lists(): NonNullable<MemoryConfigStore['cache']> {
+  private lists(): Map<PilotKind, ConfigResource<object>[]> {
     if (this.cache) return this.cache;
-    const sorted = [...this.entries.values()].sort(compareAge);
-    this.cache = {
-      vs: sorted.filter((e) => e.kind === 'VirtualService').map((e) => e.resource as unknown as ConfigResource<VirtualServiceSpec>),
-      dr: sorted.filter((e) => e.kind === 'DestinationRule').map((e) => e.resource as unknown as ConfigResource<DestinationRuleSpec>),
-    };
-    return this.cache;
+    const byKind = new Map<PilotKind, ConfigResource<object>[]>();
+    for (const e of [...this.entries.values()].sort(compareAge)) {
+      let list = byKind.get(e.kind);
+      if (!list) byKind.set(e.kind, (list = []));
+      list.push(e.resource);
+    }
+    this.cache = byKind;
+    return byKind;
   }
 }
 

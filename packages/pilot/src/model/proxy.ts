@@ -9,10 +9,17 @@ export interface ProxyPort extends ServicePort {
   targetPort: number;
 }
 
+/**
+ * What kind of xDS client a proxy is: a `sidecar`, a gateway (`router`, Istio's node type for
+ * ingress/egress gateways), or a proxyless gRPC client (`grpc`).
+ */
+export type ProxyType = 'sidecar' | 'router' | 'grpc';
+
 /** The proxy a set of resources is generated for: who it is and what it serves. */
 export interface Proxy {
   /** xDS `node.id` (`sidecar~<ip>~<workload>.<ns>~<ns>.svc.cluster.local`). */
   id: string;
+  type: ProxyType;
   namespace: string;
   labels: Readonly<Record<string, string>>;
   workloadName: string;
@@ -26,8 +33,15 @@ export interface Proxy {
   ports: ProxyPort[];
 }
 
+/** The node type in an Istio node id (`<type>~<ip>~<id>~<domain>`); gRPC clients are told apart by their user agent. */
+export function proxyTypeOf(nodeId: string, userAgent = ''): ProxyType {
+  if (nodeId.startsWith('router~')) return 'router';
+  if (nodeId.startsWith('sidecar~')) return 'sidecar';
+  return /^grpc/i.test(userAgent) ? 'grpc' : 'sidecar';
+}
+
 /** Builds the proxy model from its node id and parsed node metadata. */
-export function proxyFromMetadata(id: string, meta: WorkloadMetadata, domainSuffix: string): Proxy {
+export function proxyFromMetadata(id: string, meta: WorkloadMetadata, domainSuffix: string, type: ProxyType = proxyTypeOf(id)): Proxy {
   const ip = meta.INSTANCE_IPS.split(',')[0]?.trim() || '127.0.0.1';
   const seen = new Set<number>();
   // A port listed twice would yield duplicate clusters and listeners; the first declaration wins.
@@ -42,6 +56,7 @@ export function proxyFromMetadata(id: string, meta: WorkloadMetadata, domainSuff
     .sort((a, b) => a.port - b.port);
   return {
     id,
+    type,
     namespace: meta.NAMESPACE,
     labels: { ...meta.LABELS },
     workloadName: meta.WORKLOAD_NAME,

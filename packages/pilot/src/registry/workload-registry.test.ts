@@ -35,6 +35,7 @@ describe('WorkloadRegistry', () => {
           { name: 'http', port: 80, protocol: 'HTTP' },
           { name: 'grpc', port: 9090, protocol: 'GRPC' },
         ],
+        registry: 'Workload',
       },
     ]);
     expect(reg.endpoints('shipping.default.svc.cluster.local', 80).map((e) => [e.address, e.port, e.labels['version']])).toEqual([
@@ -46,6 +47,17 @@ describe('WorkloadRegistry', () => {
     expect(reg.unregister('s2')).toBe(false);
     expect(reg.services()[0]!.ports.map((p) => p.port)).toEqual([80]);
     expect(changes).toEqual([['shipping.default.svc.cluster.local'], ['shipping.default.svc.cluster.local'], ['shipping.default.svc.cluster.local']]);
+  });
+
+  it('reports a workload joining or leaving an existing service, same ports and identity, as endpoints-only', () => {
+    const reg = new WorkloadRegistry();
+    const changes: (boolean | undefined)[] = [];
+    reg.onChange((c) => changes.push(c.endpointsOnly));
+    reg.register('a', proxy('shipping', 'v1', '10.0.0.2', [[80, 1, 2]]));
+    reg.register('b', proxy('shipping', 'v2', '10.0.0.3', [[80, 1, 2]]));
+    reg.register('c', proxy('shipping', 'v3', '10.0.0.4', [[80, 1, 2], [81, 1, 2]]));
+    reg.unregister('b');
+    expect(changes).toEqual([false, true, false, true]);
   });
 
   it('keeps services in different namespaces apart and drops a service with no workloads', () => {

@@ -98,6 +98,20 @@ export class AdsTestClient {
     return this.nth(have + 1, type, timeoutMs);
   }
 
+  /**
+   * What the client holds of a type after every response so far, by resource name: CDS and LDS
+   * responses replace everything; EDS and RDS responses update the resources they carry.
+   */
+  state(type: XdsResourceType): Map<string, Record<string, unknown>> {
+    const out = new Map<string, Record<string, unknown>>();
+    for (const r of this.received) {
+      if (r.type !== type) continue;
+      if (type === 'Cluster' || type === 'Listener') out.clear();
+      for (const res of r.resources) out.set(String(res['name'] ?? res['cluster_name']), res);
+    }
+    return out;
+  }
+
   /** The latest response of a type. */
   latest(type: XdsResourceType): ReceivedResponse | undefined {
     return this.received.filter((r) => r.type === type).at(-1);

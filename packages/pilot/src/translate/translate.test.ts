@@ -1,88 +1,17 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { messageNameOf, packAny, TypeUrls, XDS_PUSH_ORDER, xdsRoot } from '@mesh/shared-api';
-import type { ConfigResource, DestinationRuleSpec, VirtualServiceSpec, WorkloadMetadata } from '@mesh/shared-api';
-import type protobuf from 'protobufjs';
-import { proxyFromMetadata } from '../model/proxy.js';
+import { config, golden, named, translate, virtualHost, wireProblems, workload } from '../testing/translate-fixtures.js';
+import type { MeshFixture } from '../testing/translate-fixtures.js';
 import type { Proxy } from '../model/proxy.js';
-import { WorkloadRegistry } from '../registry/workload-registry.js';
-import { decodeResource } from '../xds/decode-resource.js';
-import { buildSnapshot, snapshotInconsistencies } from '../xds/snapshot.js';
-import { generateResources } from './generate.js';
-import { buildMeshIndex } from './mesh-index.js';
 import type { GeneratedResources } from './resources.js';
 
-const DOMAIN = 'cluster.local';
+const TESTDATA = path.join(__dirname, 'testdata');
 
-function workload(name: string, app: string, version: string, ip: string, inboundPort: number, appPort: number, servicePort = 80): Proxy {
-  const meta: WorkloadMetadata = {
-    NAMESPACE: 'default',
-    LABELS: { app, version },
-    SERVICE_ACCOUNT: app,
-    INSTANCE_IPS: ip,
-    WORKLOAD_NAME: name,
-    MESH_SERVICE: app,
-    MESH_PORTS: [{ name: 'http', port: servicePort, endpointPort: inboundPort, targetPort: appPort, protocol: 'HTTP' }],
-  };
-  return proxyFromMetadata(`sidecar~${ip}~${name}.default~default.svc.cluster.local`, meta, DOMAIN);
-}
+const booking = workload({ name: 'booking-service-1', app: 'booking-service', version: 'v1', ip: '10.0.0.1', ports: [{ name: 'http', port: 80, endpointPort: 15106, targetPort: 9081, protocol: 'HTTP' }] });
+const shippingV1 = workload({ name: 'shipping-service-v1', app: 'shipping-service', version: 'v1', ip: '10.0.0.2', ports: [{ name: 'http', port: 80, endpointPort: 15206, targetPort: 9082, protocol: 'HTTP' }] });
+const shippingV2 = workload({ name: 'shipping-service-v2', app: 'shipping-service', version: 'v2', ip: '10.0.0.3', ports: [{ name: 'http', port: 80, endpointPort: 15306, targetPort: 9083, protocol: 'HTTP' }] });
+const shippingDr = config('DestinationRule', 'shipping-service', { host: 'shipping-service', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
 
-function vs(name: string, spec: VirtualServiceSpec, created = '2024-01-01T00:00:00Z'): ConfigResource<VirtualServiceSpec> {
-  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'VirtualService', metadata: { name, namespace: 'default', creationTimestamp: created }, spec };
-}
-
-function dr(name: string, spec: DestinationRuleSpec): ConfigResource<DestinationRuleSpec> {
-  return { apiVersion: 'networking.istio.io/v1alpha3', kind: 'DestinationRule', metadata: { name, namespace: 'default', creationTimestamp: '2024-01-01T00:00:00Z' }, spec };
-}
-
-const booking = workload('booking-service-1', 'booking-service', 'v1', '10.0.0.1', 15106, 9081);
-const shippingV1 = workload('shipping-service-v1', 'shipping-service', 'v1', '10.0.0.2', 15206, 9082);
-const shippingV2 = workload('shipping-service-v2', 'shipping-service', 'v2', '10.0.0.3', 15306, 9083);
-const shippingDr = dr('shipping-service', { host: 'shipping-service', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
-
-/** Translates for `proxy` in a mesh made of the given workloads and config, through the real registry. */
-function translate(proxy: Proxy, workloads: Proxy[], virtualServices: ConfigResource<VirtualServiceSpec>[], destinationRules: ConfigResource<DestinationRuleSpec>[]): GeneratedResources {
-  const registry = new WorkloadRegistry();
-  workloads.forEach((w, i) => registry.register(`w${i}`, w));
-  const services = registry.services();
-  const index = buildMeshIndex({ domainSuffix: DOMAIN, services, endpoints: services.flatMap((s) => registry.endpoints(s.hostname)), virtualServices, destinationRules });
-  return generateResources(index, proxy);
-}
-
-/** Compares with testdata/<name>.json; `UPDATE_GOLDEN=1 npx jest` rewrites the files. */
-function expectGolden(name: string, actual: unknown): void {
-  const file = path.join(__dirname, 'testdata', `${name}.json`);
-  const text = JSON.stringify(actual, null, 2) + '\n';
-  if (process.env['UPDATE_GOLDEN']) fs.writeFileSync(file, text);
-  expect(fs.existsSync(file)).toBe(true);
-  expect(actual).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')));
-}
-
-/** Field names protobufjs would silently drop: every key must be a field of the message type. */
-function unknownFields(type: protobuf.Type, obj: Record<string, unknown>, at: string): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === '@type') continue;
-    const field = type.fields[k];
-    if (!field) {
-      out.push(`${at}.${k}`);
-      continue;
-    }
-    field.resolve();
-    const ft = field.resolvedType;
-    const items = Array.isArray(v) ? v : [v];
-    for (const [i, item] of items.entries()) {
-      if (typeof item !== 'object' || item === null || !ft || !('fields' in ft)) continue;
-      let t = ft as protobuf.Type;
-      const rec = item as Record<string, unknown>;
-      if (t.fullName === '.google.protobuf.Any' && typeof rec['@type'] === 'string') t = xdsRoot().lookupType(messageNameOf(rec['@type']));
-      out.push(...unknownFields(t, rec, `${at}.${k}${Array.isArray(v) ? `[${i}]` : ''}`));
-    }
-  }
-  return out;
-}
-
-const canary = vs('shipping-service', {
+const canary = config('VirtualService', 'shipping-service', {
   hosts: ['shipping-service'],
   http: [
     {
@@ -94,7 +23,7 @@ const canary = vs('shipping-service', {
   ],
 });
 
-const headerMatch = vs('shipping-service', {
+const headerMatch = config('VirtualService', 'shipping-service', {
   hosts: ['shipping-service.default.svc.cluster.local'],
   http: [
     {
@@ -110,114 +39,102 @@ const headerMatch = vs('shipping-service', {
   ],
 });
 
-describe('generateResources', () => {
-  const cases: [string, () => GeneratedResources][] = [
-    ['canary', () => translate(booking, [booking, shippingV1, shippingV2], [canary], [shippingDr])],
-    ['header-match', () => translate(booking, [booking, shippingV1, shippingV2], [headerMatch], [shippingDr])],
-    ['no-virtual-service', () => translate(booking, [booking, shippingV1], [], [])],
+const rc80 = (out: GeneratedResources): Record<string, unknown> => named(out.RouteConfiguration, '80');
+const shippingRoutes = (out: GeneratedResources): unknown => virtualHost(rc80(out), 'shipping-service.default.svc.cluster.local:80')['routes'];
+
+/** The demo's mesh seen from booking (the sample app's config and workloads). */
+const demo = (f: MeshFixture): [Proxy, MeshFixture] => [booking, { workloads: [booking, shippingV1, shippingV2], ...f }];
+
+describe('generateResources (the demo mesh)', () => {
+  const cases: [string, Proxy, MeshFixture][] = [
+    ['canary', ...demo({ configs: [canary, shippingDr] })],
+    ['header-match', ...demo({ configs: [headerMatch, shippingDr] })],
+    ['no-virtual-service', booking, { workloads: [booking, shippingV1] }],
     [
       'subset-without-endpoints',
-      () =>
-        translate(
-          booking,
-          [booking, shippingV1],
-          [vs('shipping-service', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v3' } }] }] })],
-          [dr('shipping-service', { host: 'shipping-service.default.svc.cluster.local', subsets: [{ name: 'v3', labels: { version: 'v3' } }] })],
-        ),
+      booking,
+      {
+        workloads: [booking, shippingV1],
+        configs: [
+          config('VirtualService', 'shipping-service', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v3' } }] }] }),
+          config('DestinationRule', 'shipping-service', { host: 'shipping-service.default.svc.cluster.local', subsets: [{ name: 'v3', labels: { version: 'v3' } }] }),
+        ],
+      },
     ],
   ];
 
-  it.each(cases)('matches the golden output for %s', (name, run) => {
-    expectGolden(name, run());
+  it.each(cases)('matches the golden output for %s', (name, proxy, f) => {
+    const { expected, actual } = golden(TESTDATA, name, translate(proxy, f));
+    expect(actual).toEqual(expected);
   });
 
-  it.each(cases)('produces only real proto fields, a consistent snapshot and resources that decode back (%s)', (_name, run) => {
-    const generated = run();
-    for (const type of XDS_PUSH_ORDER) {
-      const msg = xdsRoot().lookupType(messageNameOf(TypeUrls[type]));
-      for (const r of generated[type]) {
-        expect(unknownFields(msg, r, type)).toEqual([]);
-        const decoded = decodeResource(packAny(TypeUrls[type], r));
-        expect(decoded['@type']).toBe(TypeUrls[type]);
-      }
-    }
-    expect(snapshotInconsistencies(buildSnapshot(generated, 0))).toEqual([]);
-  });
-
-  it('detects a misspelt field (the check above is not vacuous)', () => {
-    const cluster = xdsRoot().lookupType(messageNameOf(TypeUrls.Cluster));
-    expect(unknownFields(cluster, { name: 'c', eds_cluster_config: { servce_name: 'c' } }, 'Cluster')).toEqual(['Cluster.eds_cluster_config.servce_name']);
+  it.each(cases)('produces only real proto fields, a consistent snapshot and resources that decode back (%s)', (_name, proxy, f) => {
+    expect(wireProblems(translate(proxy, f))).toEqual([]);
   });
 
   it('splits canary traffic 90/10 between the v1 and v2 subset clusters', () => {
-    const rc = translate(booking, [booking, shippingV1, shippingV2], [canary], [shippingDr]).RouteConfiguration;
-    expect(rc.map((r) => r['name'])).toEqual(['80']);
-    const vhost = (rc[0]!['virtual_hosts'] as Record<string, unknown>[]).find((v) => v['name'] === 'shipping-service.default.svc.cluster.local:80')!;
-    expect(vhost['routes']).toEqual([
-      {
-        match: { prefix: '/' },
-        route: {
-          weighted_clusters: {
-            clusters: [
-              { name: 'outbound|80|v1|shipping-service.default.svc.cluster.local', weight: { value: 90 } },
-              { name: 'outbound|80|v2|shipping-service.default.svc.cluster.local', weight: { value: 10 } },
-            ],
-          },
-        },
-      },
-    ]);
+    const routes = shippingRoutes(translate(...demo({ configs: [canary, shippingDr] }))) as Record<string, unknown>[];
+    expect(routes).toHaveLength(1);
+    expect((routes[0]!['route'] as Record<string, unknown>)['weighted_clusters']).toEqual({
+      clusters: [
+        { name: 'outbound|80|v1|shipping-service.default.svc.cluster.local', weight: { value: 90 } },
+        { name: 'outbound|80|v2|shipping-service.default.svc.cluster.local', weight: { value: 10 } },
+      ],
+      total_weight: { value: 100 },
+    });
   });
 
-  it('gives a subset with no matching workloads an empty endpoint list', () => {
-    const out = translate(booking, [booking, shippingV1], [], [dr('shipping-service', { host: 'shipping-service', subsets: [{ name: 'v3', labels: { version: 'v3' } }] })]);
-    const cla = out.ClusterLoadAssignment.find((c) => c['cluster_name'] === 'outbound|80|v3|shipping-service.default.svc.cluster.local');
-    expect(cla).toEqual({ cluster_name: 'outbound|80|v3|shipping-service.default.svc.cluster.local', endpoints: [{ lb_endpoints: [] }] });
+  it('gives a subset with no matching workloads an empty load assignment', () => {
+    const out = translate(booking, { workloads: [booking, shippingV1], configs: [config('DestinationRule', 'shipping-service', { host: 'shipping-service', subsets: [{ name: 'v3', labels: { version: 'v3' } }] })] });
+    expect(named(out.ClusterLoadAssignment, 'outbound|80|v3|shipping-service.default.svc.cluster.local')).toEqual({ cluster_name: 'outbound|80|v3|shipping-service.default.svc.cluster.local' });
   });
 
   it('ignores a VirtualService bound only to gateways, and one whose matches all target another port', () => {
-    const gatewayOnly = vs('gw', { hosts: ['shipping-service'], gateways: ['ingress'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] });
-    const otherPort = vs('p', { hosts: ['shipping-service'], http: [{ match: [{ port: 8080 }], route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] });
+    const gatewayOnly = config('VirtualService', 'gw', { hosts: ['shipping-service'], gateways: ['ingress'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] });
+    const otherPort = config('VirtualService', 'p', { hosts: ['shipping-service'], http: [{ match: [{ port: 8080 }], route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] });
     for (const v of [gatewayOnly, otherPort]) {
-      const rc = translate(booking, [booking, shippingV1], [v], [shippingDr]).RouteConfiguration[0]!;
-      const vhost = (rc['virtual_hosts'] as Record<string, unknown>[]).find((x) => x['name'] === 'shipping-service.default.svc.cluster.local:80')!;
-      expect(vhost['routes']).toEqual([{ match: { prefix: '/' }, route: { cluster: 'outbound|80||shipping-service.default.svc.cluster.local' } }]);
+      const routes = shippingRoutes(translate(booking, { workloads: [booking, shippingV1], configs: [v, shippingDr] })) as Record<string, unknown>[];
+      expect(routes.map((r) => (r['route'] as Record<string, unknown>)['cluster'])).toEqual(['outbound|80||shipping-service.default.svc.cluster.local']);
     }
   });
 
   it('keeps the oldest VirtualService when two claim the same host', () => {
-    const older = vs('older', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v1' } }] }] }, '2024-01-01T00:00:00Z');
-    const newer = vs('newer', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] }, '2024-02-01T00:00:00Z');
-    const rc = translate(booking, [booking, shippingV1], [older, newer], [shippingDr]).RouteConfiguration[0]!;
-    const vhost = (rc['virtual_hosts'] as Record<string, unknown>[]).find((x) => x['name'] === 'shipping-service.default.svc.cluster.local:80')!;
-    expect(vhost['routes']).toEqual([{ match: { prefix: '/' }, route: { cluster: 'outbound|80|v1|shipping-service.default.svc.cluster.local' } }]);
+    const older = config('VirtualService', 'older', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v1' } }] }] }, 'default', '2024-01-01T00:00:00Z');
+    const newer = config('VirtualService', 'newer', { hosts: ['shipping-service'], http: [{ route: [{ destination: { host: 'shipping-service', subset: 'v2' } }] }] }, 'default', '2024-02-01T00:00:00Z');
+    const routes = shippingRoutes(translate(booking, { workloads: [booking, shippingV1], configs: [newer, older, shippingDr] })) as Record<string, unknown>[];
+    expect(routes.map((r) => (r['route'] as Record<string, unknown>)['cluster'])).toEqual(['outbound|80|v1|shipping-service.default.svc.cluster.local']);
   });
 
-  it('gives short-name domains to the service in the proxy namespace when two namespaces share a name', () => {
-    const other = proxyFromMetadata('sidecar~10.0.0.9~shipping-service.other~other.svc.cluster.local', {
-      NAMESPACE: 'other',
-      LABELS: { app: 'shipping-service' },
-      SERVICE_ACCOUNT: 'default',
-      INSTANCE_IPS: '10.0.0.9',
-      WORKLOAD_NAME: 'shipping-service',
-      MESH_SERVICE: 'shipping-service',
-      MESH_PORTS: [{ name: 'http', port: 80, endpointPort: 15406, targetPort: 9084, protocol: 'HTTP' }],
-    }, DOMAIN);
-    const rc = translate(booking, [booking, shippingV1, other], [], []).RouteConfiguration[0]!;
-    const domains = Object.fromEntries((rc['virtual_hosts'] as { name: string; domains: string[] }[]).map((v) => [v.name, v.domains]));
-    expect(domains['shipping-service.default.svc.cluster.local:80']).toContain('shipping-service');
-    expect(domains['shipping-service.other.svc.cluster.local:80']).toEqual([
+  it('gives short names only for services in the proxy namespace (Istio 1.4 generateAltVirtualHosts)', () => {
+    const other = workload({ name: 'shipping-service', app: 'shipping-service', ip: '10.0.0.9', namespace: 'other', ports: [{ name: 'http', port: 80, endpointPort: 15406, targetPort: 9084, protocol: 'HTTP' }] });
+    const rc = rc80(translate(booking, { workloads: [booking, shippingV1, other] }));
+    expect(virtualHost(rc, 'shipping-service.default.svc.cluster.local:80')['domains']).toEqual([
+      'shipping-service.default.svc.cluster.local',
+      'shipping-service.default.svc.cluster.local:80',
+      'shipping-service',
+      'shipping-service:80',
+      'shipping-service.default.svc.cluster',
+      'shipping-service.default.svc.cluster:80',
+      'shipping-service.default.svc',
+      'shipping-service.default.svc:80',
+      'shipping-service.default',
+      'shipping-service.default:80',
+    ]);
+    expect(virtualHost(rc, 'shipping-service.other.svc.cluster.local:80')['domains']).toEqual([
       'shipping-service.other.svc.cluster.local',
       'shipping-service.other.svc.cluster.local:80',
       'shipping-service.other',
       'shipping-service.other:80',
+      'shipping-service.other.svc.cluster',
+      'shipping-service.other.svc.cluster:80',
       'shipping-service.other.svc',
       'shipping-service.other.svc:80',
     ]);
   });
 
   it('gives a proxy that serves nothing no inbound listener or inbound cluster', () => {
-    const client = proxyFromMetadata('sidecar~10.0.0.7~client.default~default.svc.cluster.local', { NAMESPACE: 'default', LABELS: {}, SERVICE_ACCOUNT: 'default', INSTANCE_IPS: '10.0.0.7', WORKLOAD_NAME: 'client', MESH_SERVICE: '', MESH_PORTS: [] }, DOMAIN);
-    const out = translate(client, [client, shippingV1], [], []);
+    const client = workload({ name: 'client', app: 'client', ip: '10.0.0.7', ports: [] });
+    const out = translate(client, { workloads: [client, shippingV1] });
     expect(out.Listener.map((l) => l['name'])).toEqual(['0.0.0.0_80']);
     expect(out.Cluster.map((c) => c['name'])).toEqual(['outbound|80||shipping-service.default.svc.cluster.local']);
   });

@@ -65,10 +65,12 @@ export class AdsServer {
 
   private handle(call: AdsCall): void {
     const stream = this.discovery.openStream({
-      send: (response) => {
-        if (!call.writable) return;
-        call.write(response);
-      },
+      // Resolves once gRPC took the message (its write callback): the push queue's unit of work.
+      send: (response) =>
+        new Promise<void>((resolve) => {
+          if (!call.writable) return resolve();
+          call.write(response, () => resolve());
+        }),
       fail: (message) => {
         this.forget(stream);
         call.emit('error', grpcError(grpc.status.INVALID_ARGUMENT, message));

@@ -1,5 +1,6 @@
 import { messageNameOf, xdsRoot } from '@mesh/shared-api';
 import type { AnyMessage } from '@mesh/shared-api';
+import { ensureExtensionProtos } from './extension-protos.js';
 
 /**
  * Decodes an encoded resource for humans (config dumps, tests): proto field names, enums as
@@ -7,6 +8,7 @@ import type { AnyMessage } from '@mesh/shared-api';
  * `{ '@type': <type URL>, ...fields }` as Envoy's own config dump shows it.
  */
 export function decodeResource(any: AnyMessage): Record<string, unknown> {
+  ensureExtensionProtos();
   const type = xdsRoot().lookupType(messageNameOf(any.type_url));
   const obj = type.toObject(type.decode(any.value), { enums: String, longs: Number, defaults: false, oneofs: false });
   return { '@type': any.type_url, ...(expandAny(obj) as Record<string, unknown>) };

@@ -6,6 +6,7 @@ export interface RawNode {
   id?: string;
   cluster?: string;
   metadata?: unknown;
+  user_agent_name?: string;
 }
 
 /** `DiscoveryRequest` as proto-loader decodes it. */
@@ -29,7 +30,7 @@ export interface DiscoveryResponse {
 /** A DiscoveryRequest with defaults applied and node metadata converted from a Struct to JSON. */
 export interface DiscoveryRequest {
   versionInfo: string;
-  node: { id: string; cluster: string; metadata: Record<string, unknown> } | undefined;
+  node: { id: string; cluster: string; metadata: Record<string, unknown>; userAgent: string } | undefined;
   resourceNames: string[];
   typeUrl: string;
   responseNonce: string;
@@ -41,7 +42,7 @@ export function normalizeRequest(raw: RawDiscoveryRequest): DiscoveryRequest {
   const node = raw.node ?? undefined;
   return {
     versionInfo: raw.version_info ?? '',
-    node: node ? { id: node.id ?? '', cluster: node.cluster ?? '', metadata: structToJson(node.metadata) ?? {} } : undefined,
+    node: node ? { id: node.id ?? '', cluster: node.cluster ?? '', metadata: structToJson(node.metadata) ?? {}, userAgent: node.user_agent_name ?? '' } : undefined,
     resourceNames: raw.resource_names ?? [],
     typeUrl: raw.type_url ?? '',
     responseNonce: raw.response_nonce ?? '',

@@ -2,16 +2,21 @@ import { parseWorkloadMetadata, XDS_PUSH_ORDER } from '@mesh/shared-api';
 import type { XdsResourceType } from '@mesh/shared-api';
 import type { Logger } from '@mesh/runtime';
 import type { PilotMetrics } from '../admin/pilot-metrics.js';
-import type { ConfigStore } from '../model/config-store.js';
-import { proxyFromMetadata } from '../model/proxy.js';
-import type { ServiceRegistry } from '../registry/service-registry.js';
+import type { ConfigChange, ConfigStore } from '../model/config-store.js';
+import { PILOT_KINDS, REGISTRY_KINDS } from '../model/kinds.js';
+import type { PilotKind } from '../model/kinds.js';
+import type { MeshSettings } from '../model/mesh-settings.js';
+import { proxyFromMetadata, proxyTypeOf } from '../model/proxy.js';
+import type { RegistryChange, ServiceRegistry } from '../registry/service-registry.js';
 import type { WorkloadRegistry } from '../registry/workload-registry.js';
-import { generateResources } from '../translate/generate.js';
 import { buildMeshIndex } from '../translate/mesh-index.js';
-import type { MeshIndex } from '../translate/mesh-index.js';
+import type { ConfigLists, MeshIndex } from '../translate/mesh-index.js';
 import { Debouncer } from './debouncer.js';
 import type { DiscoveryRequest } from './discovery-request.js';
-import { buildSnapshot } from './snapshot.js';
+import { PushGenerator } from './push-generator.js';
+import type { ProxySnapshot } from './push-generator.js';
+import { PushQueue } from './push-queue.js';
+import { EncodeCache } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import type { ConnectResult, XdsStreamHooks } from './xds-stream.js';
 import { XdsStream } from './xds-stream.js';
@@ -23,9 +28,11 @@ export interface DiscoveryServiceOptions {
   registry: ServiceRegistry;
   /** Where connecting sidecars register their workload (also part of `registry`). */
   workloads: WorkloadRegistry;
-  domainSuffix: string;
+  mesh: MeshSettings;
   debounceMs: number;
   debounceMaxMs: number;
+  /** Pushes to proxies running at once (Istio's PILOT_PUSH_THROTTLE); default 100. */
+  pushConcurrency?: number;
   /** False until the config is loaded; nothing is sent before (a proxy must not get an empty mesh). */
   isSynced: () => boolean;
   logger: Logger;
@@ -40,26 +47,51 @@ export interface SyncStatus {
   types: Partial<Record<XdsResourceType, { sent: string | null; acked: string | null; nonce: string | null; lastNack?: { message: string; version: string; at: string } }>>;
 }
 
+/** What the changes of one debounce window require. */
+interface PendingPush {
+  /** Anything but endpoints changed: translate everything. */
+  full: boolean;
+  /** Hosts whose endpoints changed. */
+  edsHosts: Set<string>;
+  /** Services changed, or config kinds other than those listed in `kinds` (a proxy's own resources may differ). */
+  all: boolean;
+  /** The config kinds that changed. */
+  kinds: Set<PilotKind>;
+}
+
+/** Config kinds a sidecar's own (inbound) resources depend on, besides the proxy itself. */
+const INBOUND_KINDS: readonly PilotKind[] = ['PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'Policy', 'MeshPolicy', 'DestinationRule'];
+
+const noPending = (): PendingPush => ({ full: false, edsHosts: new Set(), all: false, kinds: new Set() });
+
 /**
  * Pilot's discovery core (Istio's DiscoveryServer, minus gRPC): owns the streams' protocol state
  * and the snapshot cache; registers workloads as streams connect; on config or registry changes,
- * debounced, re-translates the mesh for every connected proxy and publishes the snapshots, which
- * the streams send.
+ * debounced, translates the mesh once per scope and queues a push to every connected proxy. A
+ * window that changed only endpoints (Istio's incremental EDS) keeps each proxy's clusters,
+ * listeners and routes and recomputes its load assignments only, so only EDS is sent.
  */
 export class DiscoveryService {
   readonly cache = new SnapshotCache();
+  readonly queue: PushQueue;
   private readonly streams = new Map<string, XdsStream>();
+  private readonly proxySnapshots = new Map<string, ProxySnapshot>();
   private readonly debouncer: Debouncer;
   private readonly logger: Logger;
   private readonly offs: (() => void)[] = [];
+  private pending: PendingPush = noPending();
   private streamCounter = 0;
   private lastSynced = false;
+  private generator: PushGenerator | undefined;
+  private readonly encodings = new EncodeCache();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     this.logger = opts.logger.child({ component: 'xds' });
+    this.queue = new PushQueue(opts.pushConcurrency ?? 100, (id, err) => this.logger.error({ err, stream: id }, 'push failed'));
+    opts.metrics.observeQueueDepth(() => this.queue.depth);
     this.debouncer = new Debouncer(opts.debounceMs, opts.debounceMaxMs, (firstAt, count) => this.pushAll(firstAt, count));
-    this.offs.push(opts.config.onChange(() => this.debouncer.trigger()));
-    this.offs.push(opts.registry.onChange(() => this.debouncer.trigger()));
+    this.offs.push(opts.config.onChange((c) => this.onConfigChange(c)));
+    this.offs.push(opts.registry.onChange((c) => this.onRegistryChange(c)));
   }
 
   /** Opens the protocol state for a new stream; the transport passes in how to send and fail. */
@@ -77,12 +109,16 @@ export class DiscoveryService {
     stream.close();
     if (!this.streams.delete(stream.id)) return;
     this.opts.metrics.connected(-1);
+    this.queue.remove(stream.id);
     this.cache.clear(stream.id);
+    this.proxySnapshots.delete(stream.id);
     if (this.opts.workloads.unregister(stream.id)) this.logger.info({ proxy: stream.proxyId, stream: stream.id }, 'proxy disconnected; workload removed');
   }
 
   /** Call when the config source finishes its first load: answers the streams that waited for it. */
   configSynced(): void {
+    this.pending.full = true;
+    this.pending.all = true;
     this.debouncer.trigger();
   }
 
@@ -113,8 +149,27 @@ export class DiscoveryService {
   /** Stops pushing and closes every stream's state (the transport ends the calls). */
   stop(): void {
     this.debouncer.stop();
+    this.queue.stop();
     for (const off of this.offs.splice(0)) off();
     for (const s of [...this.streams.values()]) this.closeStream(s);
+  }
+
+  private onConfigChange(c: ConfigChange): void {
+    // ServiceEntry and WorkloadEntry changes reach us through the registry that follows them.
+    if (c.kinds.length > 0 && c.kinds.every((k) => REGISTRY_KINDS.includes(k))) return;
+    this.pending.full = true;
+    c.kinds.forEach((k) => this.pending.kinds.add(k));
+    if (c.kinds.length === 0) this.pending.all = true;
+    this.debouncer.trigger();
+  }
+
+  private onRegistryChange(c: RegistryChange): void {
+    if (c.endpointsOnly) c.hostnames.forEach((h) => this.pending.edsHosts.add(h));
+    else {
+      this.pending.full = true;
+      this.pending.all = true;
+    }
+    this.debouncer.trigger();
   }
 
   private connect(stream: XdsStream, node: NonNullable<DiscoveryRequest['node']>): ConnectResult {
@@ -127,46 +182,85 @@ export class DiscoveryService {
       this.logger.warn({ node: node.id, reason: parsed.error }, 'proxy refused: invalid node metadata');
       return { ok: false, message: parsed.error };
     }
-    const proxy = proxyFromMetadata(node.id || `${stream.id}`, parsed.value, this.opts.domainSuffix);
-    this.logger.info({ proxy: proxy.id, stream: stream.id, service: proxy.serviceHostname, ip: proxy.ip, ports: proxy.ports.map((p) => p.port) }, 'proxy connected');
+    const proxy = proxyFromMetadata(node.id || `${stream.id}`, parsed.value, this.opts.mesh.domainSuffix, proxyTypeOf(node.id, node.userAgent));
+    this.logger.info({ proxy: proxy.id, type: proxy.type, stream: stream.id, service: proxy.serviceHostname, ip: proxy.ip, ports: proxy.ports.map((p) => p.port) }, 'proxy connected');
     // Registration first: its change notification schedules the (debounced) push of the new
     // endpoints to everyone else; this proxy's own snapshot is built now, so it is answered at once.
     stream.proxy = proxy;
     this.opts.workloads.register(stream.id, proxy);
-    if (this.opts.isSynced()) this.publish(this.index(), stream, Date.now());
+    if (this.opts.isSynced()) this.publish(this.currentGenerator(), stream, Date.now(), true);
     return { ok: true, proxy };
   }
 
   private index(): MeshIndex {
-    const { config, registry, domainSuffix } = this.opts;
+    const { config, registry, mesh } = this.opts;
     const services = registry.services();
-    return buildMeshIndex({
-      domainSuffix,
-      services,
-      endpoints: services.flatMap((s) => registry.endpoints(s.hostname)),
-      virtualServices: config.virtualServices(),
-      destinationRules: config.destinationRules(),
-    });
+    const configs: Record<string, unknown> = {};
+    for (const k of PILOT_KINDS) configs[k.kind] = config.list(k.kind);
+    return buildMeshIndex({ settings: mesh, services, endpoints: services.flatMap((s) => registry.endpoints(s.hostname)), configs: configs as ConfigLists });
+  }
+
+  /**
+   * The generator of the latest push, for a proxy connecting between pushes (as Istio answers a new
+   * proxy from the last PushContext): what changed since reaches it with the pending push, and a
+   * connection storm translates each scope once instead of the mesh once per proxy.
+   */
+  private currentGenerator(): PushGenerator {
+    this.generator ??= new PushGenerator(this.index(), this.encodings);
+    return this.generator;
   }
 
   private pushAll(changedAt: number, changes: number): void {
     if (!this.opts.isSynced()) return;
     if (!this.lastSynced) {
       this.lastSynced = true;
+      this.pending.full = true;
+      this.pending.all = true;
       this.logger.info('config synced: serving proxies');
     }
+    const { full, edsHosts, all, kinds } = this.pending;
+    this.pending = noPending();
+    if (!full && edsHosts.size === 0) return;
     const started = Date.now();
-    const index = this.index();
-    const streams = this.connectedStreams();
-    for (const s of streams) this.publish(index, s, changedAt);
-    this.logger.debug({ proxies: streams.length, changes, ms: Date.now() - started }, 'push');
+    this.encodings.rotate();
+    const generator = new PushGenerator(this.index(), this.encodings);
+    this.generator = generator;
+    // A proxy whose shared part came out the same, and whose own resources depend on nothing that
+    // changed, keeps its snapshot: translating it again would send nothing. The others go first.
+    const inboundMayChange = all || INBOUND_KINDS.some((k) => kinds.has(k));
+    const changed: XdsStream[] = [];
+    let unchanged = 0;
+    for (const s of this.connectedStreams()) {
+      const previous = this.proxySnapshots.get(s.id);
+      if (full && previous && !inboundMayChange) {
+        const key = generator.scopeKey(s.proxy!);
+        if (key === previous.scopeKey && generator.partDigest(s.proxy!, key) === previous.partDigest) {
+          unchanged++;
+          continue;
+        }
+      }
+      changed.push(s);
+    }
+    for (const s of changed) {
+      this.queue.enqueue(s.id, async () => {
+        if (s.isClosed) return;
+        this.publish(generator, s, changedAt, full);
+        await s.flush();
+      });
+    }
+    this.logger.debug({ proxies: changed.length, unchanged, scopes: generator.scopes, changes, full, edsHosts: edsHosts.size, ms: Date.now() - started }, 'push queued');
   }
 
-  private publish(index: MeshIndex, stream: XdsStream, changedAt: number): void {
+  private publish(generator: PushGenerator, stream: XdsStream, changedAt: number, full: boolean): void {
     try {
-      const snapshot = buildSnapshot(generateResources(index, stream.proxy!), changedAt);
-      const r = this.cache.set(stream.id, snapshot);
-      if (!r.ok) this.logger.error({ proxy: stream.proxyId, problems: r.problems }, 'inconsistent snapshot not published (a translation bug); proxy keeps its previous config');
+      const previous = this.proxySnapshots.get(stream.id);
+      const next = !full && previous ? generator.edsSnapshot(previous, changedAt) : generator.snapshot(stream.proxy!, changedAt);
+      const r = this.cache.set(stream.id, next.snapshot);
+      if (!r.ok) {
+        this.logger.error({ proxy: stream.proxyId, problems: r.problems }, 'inconsistent snapshot not published (a translation bug); proxy keeps its previous config');
+        return;
+      }
+      this.proxySnapshots.set(stream.id, next);
     } catch (err) {
       this.logger.error({ err, proxy: stream.proxyId }, 'translation failed; proxy keeps its previous config');
     }

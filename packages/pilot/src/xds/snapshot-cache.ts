@@ -15,7 +15,7 @@ export class SnapshotCache {
 
   /** Publishes a snapshot if it is consistent and notifies the key's watchers; an inconsistent one is refused and the previous kept. */
   set(key: string, snapshot: Snapshot): SetSnapshotResult {
-    const problems = snapshotInconsistencies(snapshot);
+    const problems = snapshot.problems ?? snapshotInconsistencies(snapshot);
     if (problems.length > 0) return { ok: false, problems };
     this.snapshots.set(key, snapshot);
     for (const w of this.watchers.get(key) ?? []) w(snapshot);

@@ -3,13 +3,28 @@ import { packAny, TypeUrls, XDS_PUSH_ORDER } from '@mesh/shared-api';
 import type { AnyMessage, XdsResourceType } from '@mesh/shared-api';
 import type { GeneratedResources, XdsResource } from '../translate/resources.js';
 import { resourceName } from '../translate/resources.js';
+import { ensureExtensionProtos } from './extension-protos.js';
 
-/** One type's resources in a snapshot: encoded, in generation order, with a content version. */
-export interface TypeSnapshot {
-  /** A hash of the encoded resources: equal content, equal version (so an unchanged type is not resent). */
-  version: string;
+/** Encoded resources of one type, in generation order, each with a content hash. */
+export interface EncodedType {
   names: string[];
   resources: AnyMessage[];
+  /** Per resource: a hash of its encoding (lets a stream send only the EDS/RDS resources that changed). */
+  hashes: string[];
+  /** A hash of `hashes` (computed once per part, so combining parts stays cheap). */
+  digest: string;
+}
+
+/** One type's resources in a snapshot, with a content version. */
+export interface TypeSnapshot extends Omit<EncodedType, 'digest'> {
+  /** A hash of the encoded resources: equal content, equal version (so an unchanged type is not resent). */
+  version: string;
+}
+
+/** References of clusters and listeners: the EDS and RDS names they use. */
+export interface References {
+  endpoints: string[];
+  routes: string[];
 }
 
 /**
@@ -18,29 +33,117 @@ export interface TypeSnapshot {
  */
 export interface Snapshot {
   types: Readonly<Record<XdsResourceType, TypeSnapshot>>;
-  /** EDS names the clusters reference, and RDS names the listeners reference. */
-  references: { endpoints: string[]; routes: string[] };
+  references: References;
   /** When the change this snapshot reflects happened (ms since epoch; for convergence time). */
   changedAt: number;
+  /** Set by a builder that already checked consistency (the cache then skips the check). */
+  problems?: string[];
+}
+
+/** Encoded resources of every type (a part of a snapshot: the shared outbound part, or a proxy's inbound part). */
+export type EncodedResources = Record<XdsResourceType, EncodedType>;
+
+/**
+ * Encodings of resources by content, kept across pushes: a push re-translates every scope, but
+ * most resources come out as they were, and encoding dominates the cost of a push. Entries not
+ * used during a push are dropped at the next {@link EncodeCache.rotate} (two generations).
+ */
+export class EncodeCache {
+  private current = new Map<string, { any: AnyMessage; hash: string }>();
+  private previous = new Map<string, { any: AnyMessage; hash: string }>();
+  hits = 0;
+  misses = 0;
+
+  /** The Any and hash of a resource, encoded at most once while it keeps being used. */
+  encode(type: XdsResourceType, r: XdsResource): { any: AnyMessage; hash: string } {
+    const key = `${type}\u0000${JSON.stringify(r)}`;
+    let e = this.current.get(key);
+    if (e) {
+      this.hits++;
+      return e;
+    }
+    e = this.previous.get(key);
+    if (e) this.hits++;
+    else {
+      this.misses++;
+      const any = packAny(TypeUrls[type], r);
+      e = { any, hash: createHash('sha1').update(any.value).digest('base64') };
+    }
+    this.current.set(key, e);
+    return e;
+  }
+
+  /** Ends a push: what it did not use is forgotten after the next one. */
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+}
+
+function digestOf(hashes: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const x of hashes) h.update(x).update('|');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Encodes one type's resources and hashes each (through `cache` when given). */
+export function encodeType(type: XdsResourceType, list: readonly XdsResource[], cache?: EncodeCache): EncodedType {
+  ensureExtensionProtos();
+  const resources: AnyMessage[] = [];
+  const hashes: string[] = [];
+  for (const r of list) {
+    if (cache) {
+      const e = cache.encode(type, r);
+      resources.push(e.any);
+      hashes.push(e.hash);
+    } else {
+      const any = packAny(TypeUrls[type], r);
+      resources.push(any);
+      hashes.push(createHash('sha1').update(any.value).digest('base64'));
+    }
+  }
+  return { names: list.map((r) => resourceName(type, r)), resources, hashes, digest: digestOf(hashes) };
+}
+
+/** Encodes every type of translated resources. */
+export function encodeResources(generated: Partial<GeneratedResources>, cache?: EncodeCache): EncodedResources {
+  const out = {} as EncodedResources;
+  for (const type of XDS_PUSH_ORDER) out[type] = encodeType(type, generated[type] ?? [], cache);
+  return out;
+}
+
+/** Concatenates encoded parts of one type; the version is a hash of the parts' digests. */
+export function combineTypes(parts: readonly EncodedType[]): TypeSnapshot {
+  if (parts.length === 1) {
+    const [p] = parts as [EncodedType];
+    return { version: p.digest, names: p.names, resources: p.resources, hashes: p.hashes };
+  }
+  const nonEmpty = parts.filter((p) => p.names.length > 0);
+  const h = createHash('sha256');
+  for (const p of nonEmpty) h.update(p.digest).update('|');
+  return {
+    version: nonEmpty.length === 1 ? nonEmpty[0]!.digest : h.digest('hex').slice(0, 16),
+    names: parts.flatMap((p) => p.names),
+    resources: parts.flatMap((p) => p.resources),
+    hashes: parts.flatMap((p) => p.hashes),
+  };
+}
+
+/** The EDS and RDS names the clusters and listeners reference. */
+export function referencesOf(generated: Partial<GeneratedResources>): References {
+  return { endpoints: (generated.Cluster ?? []).flatMap(edsReference), routes: (generated.Listener ?? []).flatMap(rdsReferences) };
+}
+
+/** Builds a snapshot from encoded parts (outbound first), with their references. */
+export function snapshotFromParts(parts: readonly EncodedResources[], references: References, changedAt: number): Snapshot {
+  const types = {} as Record<XdsResourceType, TypeSnapshot>;
+  for (const type of XDS_PUSH_ORDER) types[type] = combineTypes(parts.map((p) => p[type]));
+  return { types, references, changedAt };
 }
 
 /** Encodes translated resources into a snapshot and computes each type's version. */
 export function buildSnapshot(generated: GeneratedResources, changedAt: number): Snapshot {
-  const types = {} as Record<XdsResourceType, TypeSnapshot>;
-  for (const type of XDS_PUSH_ORDER) {
-    const list = generated[type];
-    const resources = list.map((r) => packAny(TypeUrls[type], r));
-    const hash = createHash('sha256');
-    for (const any of resources) {
-      hash.update(String(any.value.length)).update(':').update(any.value);
-    }
-    types[type] = { version: hash.digest('hex').slice(0, 16), names: list.map((r) => resourceName(type, r)), resources };
-  }
-  return {
-    types,
-    references: { endpoints: generated.Cluster.flatMap(edsReference), routes: generated.Listener.flatMap(rdsReferences) },
-    changedAt,
-  };
+  return snapshotFromParts([encodeResources(generated)], referencesOf(generated), changedAt);
 }
 
 /**
@@ -48,9 +151,9 @@ export function buildSnapshot(generated: GeneratedResources, changedAt: number):
  * ClusterLoadAssignment and every RDS name the listeners reference has a RouteConfiguration, and no
  * CLA or RouteConfiguration is unreferenced. Returns the problems (empty when consistent).
  */
-export function snapshotInconsistencies(s: Snapshot): string[] {
+export function snapshotInconsistencies(s: { types: Readonly<Record<'ClusterLoadAssignment' | 'RouteConfiguration', { names: readonly string[] }>>; references: References }): string[] {
   const problems: string[] = [];
-  const check = (what: string, refs: string[], names: string[]): void => {
+  const check = (what: string, refs: readonly string[], names: readonly string[]): void => {
     const have = new Set(names);
     const wanted = new Set(refs);
     for (const r of wanted) if (!have.has(r)) problems.push(`${what} "${r}" is referenced but not generated`);
@@ -68,6 +171,11 @@ function edsReference(cluster: XdsResource): string[] {
 }
 
 function rdsReferences(listener: XdsResource): string[] {
-  const chains = (listener['filter_chains'] as { filters?: { typed_config?: { rds?: { route_config_name?: string } } }[] }[] | undefined) ?? [];
-  return chains.flatMap((c) => (c.filters ?? []).map((f) => f.typed_config?.rds?.route_config_name).filter((n): n is string => typeof n === 'string'));
+  type Hcm = { typed_config?: { rds?: { route_config_name?: string } } };
+  const chains = (listener['filter_chains'] as { filters?: Hcm[] }[] | undefined) ?? [];
+  const filters = chains.flatMap((c) => c.filters ?? []);
+  // A proxyless client's api_listener holds the HTTP connection manager directly.
+  const api = (listener['api_listener'] as { api_listener?: Hcm['typed_config'] } | undefined)?.api_listener;
+  if (api) filters.push({ typed_config: api });
+  return filters.map((f) => f.typed_config?.rds?.route_config_name).filter((n): n is string => typeof n === 'string');
 }

@@ -13,7 +13,7 @@ import { XdsStream } from './xds-stream.js';
 const processMetrics = createProcessMetrics('test');
 afterAll(() => processMetrics.shutdown());
 
-const proxy: Proxy = { id: 'p', namespace: 'default', labels: {}, workloadName: 'w', serviceAccount: 'default', ip: '10.0.0.1', serviceHostname: undefined, serviceName: '', ports: [] };
+const proxy: Proxy = { id: 'p', type: 'sidecar', namespace: 'default', labels: {}, workloadName: 'w', serviceAccount: 'default', ip: '10.0.0.1', serviceHostname: undefined, serviceName: '', ports: [] };
 
 function resources(clusterNames: string[], routeCluster = clusterNames[0] ?? 'none'): GeneratedResources {
   return {
@@ -30,7 +30,7 @@ function setup(): { stream: XdsStream; sent: DiscoveryResponse[]; cache: Snapsho
   const stream = new XdsStream(
     's1',
     {
-      send: (r) => sent.push(r),
+      send: (r) => void sent.push(r),
       fail: (m) => {
         throw new Error(m);
       },
@@ -44,7 +44,7 @@ function setup(): { stream: XdsStream; sent: DiscoveryResponse[]; cache: Snapsho
     new PilotMetrics(processMetrics.meter),
   );
   const request = (type: XdsResourceType, r: Partial<DiscoveryRequest> = {}): void =>
-    stream.handleRequest({ versionInfo: '', node: { id: 'p', cluster: '', metadata: {} }, resourceNames: [], typeUrl: TypeUrls[type], responseNonce: '', errorDetail: undefined, ...r });
+    stream.handleRequest({ versionInfo: '', node: { id: 'p', cluster: '', metadata: {}, userAgent: '' }, resourceNames: [], typeUrl: TypeUrls[type], responseNonce: '', errorDetail: undefined, ...r });
   return { stream, sent, cache, request };
 }
 
@@ -97,6 +97,35 @@ describe('XdsStream', () => {
     await tick();
     expect(sent).toHaveLength(3);
     expect(sent[2]!.resources).toHaveLength(1);
+    stream.close();
+  });
+
+  it('sends only the EDS resources whose content changed, and all of them after a NACK', async () => {
+    const { stream, sent, cache, request } = setup();
+    const withEndpoint = (ip: string): ReturnType<typeof resources> => {
+      const r = resources(['a', 'b']);
+      r.ClusterLoadAssignment = [{ cluster_name: 'a', endpoints: [] }, { cluster_name: 'b', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: ip, port_value: 80 } } } }] }] }];
+      return r;
+    };
+    request('ClusterLoadAssignment', { resourceNames: ['a', 'b'] });
+    await tick();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.resources).toHaveLength(1);
+    const ack = (i: number): void => request('ClusterLoadAssignment', { resourceNames: ['a', 'b'], versionInfo: sent[i]!.version_info, responseNonce: sent[i]!.nonce });
+    ack(0);
+    cache.set('s1', buildSnapshot(withEndpoint('10.0.0.1'), Date.now()));
+    await tick();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.resources).toHaveLength(1);
+    ack(1);
+    cache.set('s1', buildSnapshot(withEndpoint('10.0.0.2'), Date.now()));
+    await tick();
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.resources).toHaveLength(1);
+    request('ClusterLoadAssignment', { resourceNames: ['a', 'b'], versionInfo: sent[1]!.version_info, responseNonce: sent[2]!.nonce, errorDetail: { message: 'no' } });
+    cache.set('s1', buildSnapshot(withEndpoint('10.0.0.3'), Date.now()));
+    await tick();
+    expect(sent[3]!.resources).toHaveLength(2);
     stream.close();
   });
 

@@ -7,6 +7,9 @@ import { decideRequest } from './ack-decision.js';
 import type { DiscoveryRequest, DiscoveryResponse } from './discovery-request.js';
 import type { SnapshotCache } from './snapshot-cache.js';
 
+/** Types whose responses may hold only the resources that changed (the client names what it wants). */
+const INCREMENTAL_TYPES: ReadonlySet<XdsResourceType> = new Set(['ClusterLoadAssignment', 'RouteConfiguration']);
+
 /** What one stream knows about one resource type. */
 export interface TypeStreamState {
   /** The client asked for this type on this stream (only subscribed types are sent). */
@@ -14,6 +17,10 @@ export interface TypeStreamState {
   /** Requested resource names; empty means all (wildcard). */
   names: string[];
   sent?: { version: string; nonce: string; at: Date; changedAt: number; acked: boolean };
+  /** EDS and RDS: the hash of each resource as last sent (only changed ones are sent again). */
+  sentHashes: Map<string, string>;
+  /** A version found to hold nothing new for this client (nothing was sent for it). */
+  skipped?: string;
   acked?: { version: string; at: Date };
   lastNack?: { message: string; version: string; at: Date; nonce: string };
   /** Send on the next flush even if the version did not change (a (re)subscription). */
@@ -25,8 +32,8 @@ export type ConnectResult = { ok: true; proxy: Proxy } | { ok: false; message: s
 
 /** What a stream needs from the discovery service and the transport. */
 export interface XdsStreamHooks {
-  /** Writes one response to the client. */
-  send(response: DiscoveryResponse): void;
+  /** Writes one response to the client; a promise resolves once the transport took it. */
+  send(response: DiscoveryResponse): void | Promise<void>;
   /** Ends the stream with INVALID_ARGUMENT. */
   fail(message: string): void;
   /** Called with the first request's node: registers the workload and builds its first snapshot. */
@@ -100,6 +107,8 @@ export class XdsStream {
         }
         break;
       case 'nack':
+        // The client kept its previous resources: what we think it has is unknown, resend in full.
+        st.sentHashes.clear();
         if (st.lastNack?.nonce !== req.responseNonce) {
           st.lastNack = { message: d.message, version: d.rejectedVersion, at: new Date(), nonce: req.responseNonce };
           this.metrics.rejected(type);
@@ -118,29 +127,52 @@ export class XdsStream {
     if (this.closed || this.flushScheduled) return;
     this.flushScheduled = setImmediate(() => {
       this.flushScheduled = undefined;
-      this.flush();
+      this.flush().catch((err: unknown) => this.logger.warn({ err, proxy: this.proxyId }, 'failed to send a response'));
     });
   }
 
-  /** Sends every subscribed type whose snapshot version differs from the last one sent (or is forced). */
-  flush(): void {
+  /**
+   * Sends every subscribed type whose snapshot version differs from the last one sent (or is
+   * forced), in push order; resolves when the transport took the responses. CDS and LDS responses
+   * hold every resource (state of the world); EDS and RDS responses hold the requested resources
+   * that changed since they were last sent — a client keeps the others
+   * (https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#resource-updates).
+   */
+  async flush(): Promise<void> {
     if (this.closed) return;
     const snap = this.cache.get(this.id);
     if (!snap) return;
+    const writes: Promise<void>[] = [];
     for (const type of XDS_PUSH_ORDER) {
       const st = this.types.get(type);
       if (!st?.subscribed) continue;
       const ts = snap.types[type];
-      if (!st.force && st.sent?.version === ts.version) continue;
+      if (!st.force && (st.sent?.version === ts.version || st.skipped === ts.version)) continue;
       const wanted = st.names.length > 0 ? new Set(st.names) : undefined;
-      const resources = wanted ? ts.resources.filter((_r, i) => wanted.has(ts.names[i]!)) : ts.resources;
+      const incremental = !st.force && INCREMENTAL_TYPES.has(type);
+      const picked: number[] = [];
+      ts.names.forEach((name, i) => {
+        if (wanted && !wanted.has(name)) return;
+        if (incremental && st.sentHashes.get(name) === ts.hashes[i]) return;
+        picked.push(i);
+      });
+      if (incremental && picked.length === 0) {
+        st.skipped = ts.version;
+        continue;
+      }
       const nonce = String(++this.nonceCounter);
       st.sent = { version: ts.version, nonce, at: new Date(), changedAt: snap.changedAt, acked: false };
       st.force = false;
-      this.hooks.send({ version_info: ts.version, resources, type_url: TypeUrls[type], nonce });
+      st.skipped = undefined;
+      if (!INCREMENTAL_TYPES.has(type)) st.sentHashes.clear();
+      for (const i of picked) st.sentHashes.set(ts.names[i]!, ts.hashes[i]!);
+      const resources = picked.map((i) => ts.resources[i]!);
+      const written = this.hooks.send({ version_info: ts.version, resources, type_url: TypeUrls[type], nonce });
+      if (written) writes.push(written);
       this.metrics.pushed(type);
       this.logger.debug({ proxy: this.proxyId, type, version: ts.version, nonce, resources: resources.length }, 'pushed');
     }
+    await Promise.all(writes);
   }
 
   /** Stops sending. Idempotent. */
@@ -158,7 +190,7 @@ export class XdsStream {
 
   private typeState(type: XdsResourceType): TypeStreamState {
     let st = this.types.get(type);
-    if (!st) this.types.set(type, (st = { subscribed: false, names: [], force: false }));
+    if (!st) this.types.set(type, (st = { subscribed: false, names: [], force: false, sentHashes: new Map() }));
     return st;
   }
 }

@@ -31,7 +31,8 @@ describe('validateResource', () => {
     [vs({}, { metadata: { name: 'Bad_Name' } }), 'metadata.name', expect.stringContaining('DNS-1123 subdomain')],
     [vs({}, { metadata: { name: 'a', namespace: 'a.b' } }), 'metadata.namespace', expect.stringContaining('DNS-1123 label')],
     [vs({}, { apiVersion: 'networking.istio.io/v2' }), 'kind', expect.stringContaining('use one of networking.istio.io/v1alpha3')],
-    [vs(undefined), 'spec', expect.stringContaining('required')],
+    [vs(undefined), 'spec.hosts', expect.any(String)],
+    [vs([]), 'spec', 'must be an object'],
     [{ apiVersion: 'networking.istio.io/v1alpha3', kind: 'DestinationRule', metadata: { name: 'd' }, spec: { subsets: [{ labels: {} }] } }, 'spec.host', 'required field is missing'],
   ])('rejects invalid input %#, naming %s', (input, field, message) => {
     const r = validateResource(input);

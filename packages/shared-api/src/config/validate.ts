@@ -39,8 +39,13 @@ function describe(e: ErrorObject): FieldViolation {
       };
     case 'maxProperties':
       return { field: fieldPath('spec', e.instancePath), message: 'set exactly one of exact, prefix or regex' };
-    case 'type':
-      return { field: fieldPath('spec', e.instancePath), message: `must be ${article((e.params as { type: string }).type)}` };
+    case 'type': {
+      const expected = article((e.params as { type: string }).type);
+      // `egress:` with nothing after it is YAML null: say so rather than just naming the type.
+      return { field: fieldPath('spec', e.instancePath), message: e.data === null ? `is empty (null); it must be ${expected}` : `must be ${expected}` };
+    }
+    case 'enum':
+      return { field: fieldPath('spec', e.instancePath), message: custom ?? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
     default:
       return { field: fieldPath('spec', e.instancePath), message: custom ?? e.message ?? e.keyword };
   }
@@ -96,9 +101,11 @@ export function validateResource(input: unknown, defaultNamespace = 'default'): 
       }
     }
   }
-  const spec = obj['spec'];
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    errors.push({ field: 'spec', message: 'required field is missing (must be an object)' });
+  // A missing or null spec is an empty one, as Kubernetes and Istio 1.4 read it (`kind: checknothing`
+  // with no spec is valid); the kind's rules then say what an empty spec lacks.
+  const spec = obj['spec'] ?? {};
+  if (typeof spec !== 'object' || Array.isArray(spec)) {
+    errors.push({ field: 'spec', message: 'must be an object' });
   } else if (kind) {
     const validate = validators.get(kind.kind);
     if (validate && !validate(spec)) errors.push(...(validate.errors ?? []).map(describe));

@@ -242,7 +242,8 @@ describe('CertificateAgent (against a real Citadel process)', () => {
     const port = await freePort();
     const a = agent({ citadelAddress: `localhost:${port}`, startTimeoutMs: 20_000 });
     const started = a.start();
-    await new Promise((r) => setTimeout(r, 700));
+    // Wait for the first failed attempt (key generation comes first and is slow on a loaded machine).
+    for (const until = Date.now() + 15000; a.state().lastError === undefined && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     expect(a.state().lastError).toMatch(/UNAVAILABLE/);
     // A second Citadel on the same state directory: same root and token key, so the token works.
     const second = await CitadelProcess.start(path.join(dir, 'state'), adminTokenFile, port);

@@ -1,8 +1,17 @@
-import http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@mesh/runtime';
+import type { RandomSource } from '../routing/load-balancing.js';
 import type { RoutingTable } from '../routing/routing-table.js';
+import type { ConnInfo, DownstreamRequest, DownstreamResponse } from './downstream.js';
+import type { DownstreamLimits } from './downstream-server.js';
+import { DEFAULT_LIMITS, DownstreamServer } from './downstream-server.js';
 import { Exchange } from './exchange.js';
+import type { ExchangeContext, RequestMatcher } from './exchange.js';
+import { connInfoOf } from './downstream.js';
+import { proxyTcp } from './tcp-proxy.js';
+import { handleUpgrade } from './upgrade.js';
 import type { PeerLabels, RequestInfo, RequestObserver, TrafficDirection } from './observer.js';
 import type { SidecarStats } from './stats.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -23,46 +32,63 @@ export interface HttpProxyOptions {
   readonly observers: readonly RequestObserver[];
   readonly self: { readonly labels: PeerLabels; readonly metadataHeader: string; readonly id: string };
   readonly defaultRouteTimeoutMs: number;
+  /** Random source for fault injection, CORS sampling, mirroring and retry back-off. */
+  readonly random: RandomSource;
+  /** This host's name (`%HOSTNAME%` in header values). */
+  readonly hostname: string;
+  /** Request size and time limits (default {@link DEFAULT_LIMITS}). */
+  readonly limits?: DownstreamLimits;
+  /** How requests find their route (gateway listeners); default by direction. */
+  readonly matcher?: RequestMatcher;
+  /** Inbound: connections whose filter chain (by local port) is a TCP proxy are relayed as TCP. */
+  readonly tcpChains?: boolean;
 }
 
 /**
- * One HTTP/1.1 listener of the sidecar (outbound 15001 or inbound 15006). Each request reads the
+ * One HTTP listener of the sidecar, HTTP/1.1 and h2c (outbound 15001 or inbound 15006). Each request reads the
  * table in force when it arrives, so a config swap never affects requests already in flight.
  */
 export class HttpProxy {
-  private readonly server: http.Server;
+  private readonly server: DownstreamServer;
   private inFlightCount = 0;
   private draining = false;
   private listening = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: HttpProxyOptions) {
-    // Node's default request timeout (300 s) would cut long streams; Envoy has no such limit by default.
-    this.server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 60_000 }, (req, res) => this.handle(req, res));
-    this.server.on('clientError', (err, socket) => {
-      opts.logger.debug({ err: (err as Error).message }, 'malformed request from downstream');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
-    });
+    this.server = new DownstreamServer(
+      {
+        request: (req, res, conn) => this.handle(req, res, conn),
+        upgrade: (req, socket, head, conn) => this.upgrade(req, socket, head, conn),
+        connection: (socket) => this.tcpChain(socket),
+        clientError: (err) => {
+          opts.stats.inc(`http.${opts.direction}.downstream_rq_rejected`);
+          opts.logger.debug({ err: err.message }, 'malformed request from downstream');
+        },
+      },
+      opts.limits ?? DEFAULT_LIMITS,
+    );
   }
 
   /** Binds and resolves with the bound port (0 picks a free one). */
-  listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.listening = true;
-        resolve(this.port);
-      });
-    });
+  /** Takes a connection accepted by a gateway listener (TLS already terminated when it applies). */
+  accept(socket: Socket | TLSSocket, conn: ConnInfo): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.server.accept(socket, conn);
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    const bound = await this.server.listen(host, port);
+    this.listening = true;
+    return bound;
   }
 
   /** The bound port. */
   get port(): number {
-    const addr = this.server.address();
-    return typeof addr === 'object' && addr ? addr.port : 0;
+    return this.server.port;
   }
 
   /** Requests being handled right now. */
@@ -75,11 +101,11 @@ export class HttpProxy {
    * connection. Idempotent.
    */
   async stop(drainMs: number): Promise<void> {
-    if (!this.listening) return;
-    this.listening = false;
+    if (this.draining) return;
     this.draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    const closed = this.listening ? this.server.close() : Promise.resolve();
+    this.listening = false;
+    this.server.closeIdle();
     if (this.inFlightCount > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -90,26 +116,44 @@ export class HttpProxy {
       ]);
       if (timer) clearTimeout(timer);
     }
-    this.server.closeAllConnections();
+    this.server.closeAll();
     await closed;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  /** What a request (or a TCP connection) handled by this proxy needs. */
+  context(): ExchangeContext {
+    return {
+      direction: this.opts.direction,
+      table: this.opts.tables.current,
+      pool: this.opts.pool,
+      stats: this.opts.stats,
+      random: this.opts.random,
+      hostname: this.opts.hostname,
+      self: this.opts.self,
+      defaultRouteTimeoutMs: this.opts.defaultRouteTimeoutMs,
+      ...(this.opts.matcher ? { matcher: this.opts.matcher } : {}),
+      draining: () => this.draining,
+      onComplete: (info) => this.complete(info),
+    };
+  }
+
+  /** Relays a connection whose inbound filter chain is a TCP proxy; false leaves it to HTTP. */
+  private tcpChain(socket: Socket): boolean {
+    if (!this.opts.tcpChains) return false;
+    const chain = this.opts.tables.current.inboundChain(socket.localPort ?? 0);
+    if (!chain?.tcp || chain.http) return false;
+    proxyTcp(this.context(), socket, chain.tcp, connInfoOf(socket));
+    return true;
+  }
+
+  private handle(req: DownstreamRequest, res: DownstreamResponse, conn: ConnInfo): void {
     this.inFlightCount++;
-    const exchange = new Exchange(
-      {
-        direction: this.opts.direction,
-        table: this.opts.tables.current,
-        pool: this.opts.pool,
-        self: this.opts.self,
-        defaultRouteTimeoutMs: this.opts.defaultRouteTimeoutMs,
-        draining: () => this.draining,
-        onComplete: (info) => this.complete(info),
-      },
-      req,
-      res,
-    );
-    exchange.run();
+    new Exchange(this.context(), req, res, conn).run();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer, conn: ConnInfo): void {
+    this.inFlightCount++;
+    handleUpgrade(this.context(), req, socket, head, conn);
   }
 
   private complete(info: RequestInfo): void {
@@ -146,6 +190,6 @@ export class HttpProxy {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-    if (this.draining) this.server.closeIdleConnections();
+    if (this.draining) this.server.closeIdle();
   }
 }

@@ -30,7 +30,7 @@ export interface RequestInfo {
   readonly method: string;
   /** Origin-form path with query. */
   readonly path: string;
-  readonly protocol: 'http';
+  readonly protocol: 'http' | 'tcp';
   /** Status sent downstream; 0 when the connection was reset before a status was sent. */
   readonly status: number;
   /** Envoy response flags (`NR`, `UH`, `UF`, `UT`, `UC`, `UR`, `DC`, `NC`); empty when none. */

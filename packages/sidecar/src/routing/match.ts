@@ -1,4 +1,4 @@
-import type { HeaderMatchModel, RouteMatchModel, StringMatchModel } from './model.js';
+import type { HeaderMatchModel, QueryParameterMatchModel, RouteMatchModel, StringMatchModel } from './route-model.js';
 
 /**
  * Route matching as Envoy does it (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-routematch):
@@ -65,8 +65,35 @@ export function pathWithoutQuery(path: string): string {
   return q < 0 ? path : path.slice(0, q);
 }
 
-/** True when the route's match holds for the request. */
-export function matchRoute(m: RouteMatchModel, req: RequestFacts): boolean {
+/** The first value of a query parameter, percent-decoded; undefined when absent. */
+export function queryParameter(path: string, name: string): string | undefined {
+  const q = path.indexOf('?');
+  if (q < 0) return undefined;
+  const end = path.indexOf('#', q);
+  for (const pair of path.slice(q + 1, end < 0 ? undefined : end).split('&')) {
+    const eq = pair.indexOf('=');
+    if ((eq < 0 ? pair : pair.slice(0, eq)) !== name) continue;
+    const raw = eq < 0 ? '' : pair.slice(eq + 1);
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}
+
+/** Envoy `QueryParameterMatcher`: the parameter is present and its value satisfies the matcher. */
+export function matchQueryParameter(m: QueryParameterMatchModel, path: string): boolean {
+  const value = queryParameter(path, m.name);
+  return value !== undefined && matchString(m.match, value);
+}
+
+/**
+ * True when the route's match holds for the request. `random` decides `runtime_fraction`
+ * matches; without it such a route matches only at 100 %.
+ */
+export function matchRoute(m: RouteMatchModel, req: RequestFacts, random?: () => number): boolean {
   const p = m.path;
   switch (p.kind) {
     case 'prefix': {
@@ -85,5 +112,9 @@ export function matchRoute(m: RouteMatchModel, req: RequestFacts): boolean {
       if (!p.regex.test(pathWithoutQuery(req.path))) return false;
       break;
   }
-  return m.headers.every((h) => matchHeader(h, req));
+  if (!m.headers.every((h) => matchHeader(h, req))) return false;
+  if (m.queryParameters && !m.queryParameters.every((q) => matchQueryParameter(q, req.path))) return false;
+  if (m.grpc && !(req.headers['content-type'] ?? '').startsWith('application/grpc')) return false;
+  if (m.fraction !== undefined && m.fraction < 1) return random !== undefined && random() < m.fraction;
+  return true;
 }

@@ -4,112 +4,118 @@
  * (a regex here always compiles, a weighted route always has a positive total).
  */
 
+import type { ClusterModel, LoadAssignmentModel } from './cluster-model.js';
+import type { FaultModel, RouteConfigurationModel, StringMatchModel, WeightedClusterModel } from './route-model.js';
+
+export type { ClusterModel, EndpointModel, LbPolicy, LoadAssignmentModel, OutlierDetectionModel, ThresholdsModel, UpstreamHttpModel } from './cluster-model.js';
+export type {
+  CorsPolicyModel,
+  DirectResponseModel,
+  FaultModel,
+  FilterConfigModel,
+  HashPolicyModel,
+  HeaderAddModel,
+  HeaderFormatPart,
+  HeaderMatchModel,
+  HeaderMutationsModel,
+  HeaderOpsModel,
+  MirrorPolicyModel,
+  PathMatchModel,
+  QueryParameterMatchModel,
+  RedirectModel,
+  RetryOn,
+  RetryPolicyModel,
+  RouteActionModel,
+  RouteActionUnion,
+  RouteConfigurationModel,
+  RouteMatchModel,
+  RouteModel,
+  StringMatchModel,
+  VirtualHostModel,
+  WeightedClusterModel,
+} from './route-model.js';
+
 /** A listener: where it listens and how connections are handled (Envoy `Listener`). */
 export interface ListenerModel {
   readonly name: string;
   readonly address: string;
   readonly port: number;
   readonly filterChains: readonly FilterChainModel[];
+  /** `envoy.filters.listener.tls_inspector`: read SNI and ALPN from a TLS ClientHello before choosing a chain. */
+  readonly tlsInspector?: boolean;
 }
 
-/** One filter chain; `destinationPort` set means it only takes connections to that port. */
-export interface FilterChainModel {
+/** Envoy `FilterChainMatch`: the criteria the sidecar implements. */
+export interface FilterChainMatchModel {
   readonly destinationPort?: number;
-  /** The HTTP connection manager, when the chain has one (TCP proxying comes later). */
+  /** SNI names, exact or `*.suffix` (lowercase). */
+  readonly serverNames?: readonly string[];
+  /** `tls` or `raw_buffer`. */
+  readonly transportProtocol?: string;
+  readonly applicationProtocols?: readonly string[];
+}
+
+/** A `DownstreamTlsContext`: what a chain terminating TLS presents and requires (PEM text). */
+export interface DownstreamTlsModel {
+  readonly certChain: string;
+  readonly privateKey: string;
+  /** MUTUAL TLS: clients must present a certificate that chains to `trustedCa`. */
+  readonly requireClientCertificate: boolean;
+  readonly trustedCa?: string;
+  /** The client certificate's SANs must satisfy one of these (when given). */
+  readonly matchSubjectAltNames?: readonly StringMatchModel[];
+  readonly alpn: readonly string[];
+  readonly minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  readonly ciphers?: string;
+}
+
+/** Envoy `TcpProxy` (envoy.filters.network.tcp_proxy): relay the connection to a (weighted) cluster. */
+export interface TcpProxyModel {
+  readonly statPrefix: string;
+  readonly clusters: readonly WeightedClusterModel[];
+  readonly totalWeight: number;
+  /** Close after this long without traffic either way (Envoy default 1 h; 0 = never). */
+  readonly idleTimeoutMs: number;
+  readonly maxConnectAttempts: number;
+}
+
+/** One filter chain: when it applies, TLS termination, and HTTP or TCP handling. */
+export interface FilterChainModel {
+  /** Kept for the inbound listener: `filter_chain_match.destination_port`. */
+  readonly destinationPort?: number;
+  readonly match?: FilterChainMatchModel;
+  readonly name?: string;
+  readonly tls?: DownstreamTlsModel;
+  /** The HTTP connection manager, when the chain has one. */
   readonly http?: HttpConnectionManagerModel;
+  /** The TCP proxy, when the chain has one (and no HTTP connection manager). */
+  readonly tcp?: TcpProxyModel;
 }
 
 /** Where an HTTP connection manager gets its routes: RDS by name, or inline. */
 export type RouteSource = { readonly kind: 'rds'; readonly name: string } | { readonly kind: 'inline'; readonly config: RouteConfigurationModel };
 
+/**
+ * An HTTP filter of the connection manager's chain that the sidecar acts on, in chain order.
+ * Per-route filter configuration applies only to filters present in the chain (Envoy semantics).
+ */
+export type HttpFilterModel =
+  | { readonly kind: 'fault'; readonly name: string; readonly fault: FaultModel }
+  | { readonly kind: 'cors'; readonly name: string }
+  | { readonly kind: 'router'; readonly name: string };
+
 /** The parts of Envoy's `HttpConnectionManager` the proxy uses. */
 export interface HttpConnectionManagerModel {
   readonly statPrefix: string;
   readonly routes: RouteSource;
-}
-
-/** Envoy `RouteConfiguration`. */
-export interface RouteConfigurationModel {
-  readonly name: string;
-  readonly virtualHosts: readonly VirtualHostModel[];
-}
-
-/** Envoy `VirtualHost`: domains (lowercase) and routes in order. */
-export interface VirtualHostModel {
-  readonly name: string;
-  readonly domains: readonly string[];
-  readonly routes: readonly RouteModel[];
-}
-
-/** A string matcher (Envoy `type.matcher.v3.StringMatcher`, plus `present` for header presence). */
-export type StringMatchModel =
-  | { readonly kind: 'exact' | 'prefix' | 'suffix' | 'contains'; readonly value: string; readonly ignoreCase: boolean }
-  | { readonly kind: 'regex'; readonly regex: RegExp; readonly source: string }
-  | { readonly kind: 'present'; readonly present: boolean };
-
-/** Envoy `HeaderMatcher`; names are lowercase (`:authority`, `:method`, `:path` are pseudo-headers). */
-export interface HeaderMatchModel {
-  readonly name: string;
-  readonly match: StringMatchModel;
-  readonly invert: boolean;
-}
-
-/** How a route matches the path (Envoy `RouteMatch.path_specifier`). */
-export type PathMatchModel =
-  | { readonly kind: 'prefix' | 'path'; readonly value: string }
-  | { readonly kind: 'regex'; readonly regex: RegExp; readonly source: string };
-
-/** Envoy `RouteMatch`. */
-export interface RouteMatchModel {
-  readonly path: PathMatchModel;
-  /** Envoy's default is true; false lower-cases both sides for prefix/path (regex gets the `i` flag). */
-  readonly caseSensitive: boolean;
-  readonly headers: readonly HeaderMatchModel[];
-}
-
-/** One upstream cluster with its weight (a single-cluster route has one entry of weight 1). */
-export interface WeightedClusterModel {
-  readonly name: string;
-  readonly weight: number;
-}
-
-/** Envoy `RouteAction` (only the `route` action is supported for now). */
-export interface RouteActionModel {
-  readonly clusters: readonly WeightedClusterModel[];
-  /** Sum of the weights, always > 0. */
-  readonly totalWeight: number;
-  /** Route timeout in ms; 0 disables it; undefined means the proxy's default. */
-  readonly timeoutMs?: number;
-}
-
-/** Envoy `Route`. */
-export interface RouteModel {
-  readonly name: string;
-  readonly match: RouteMatchModel;
-  readonly action: RouteActionModel;
-}
-
-/** One upstream endpoint. */
-export interface EndpointModel {
-  readonly address: string;
-  readonly port: number;
-}
-
-/** Envoy `ClusterLoadAssignment`: the healthy endpoints of a cluster. */
-export interface LoadAssignmentModel {
-  readonly clusterName: string;
-  readonly endpoints: readonly EndpointModel[];
-}
-
-/** Envoy `Cluster`: EDS clusters get endpoints from a ClusterLoadAssignment, STATIC ones inline. */
-export interface ClusterModel {
-  readonly name: string;
-  readonly type: 'EDS' | 'STATIC';
-  /** The ClusterLoadAssignment name for an EDS cluster (`service_name`, else the cluster name). */
-  readonly edsServiceName?: string;
-  readonly connectTimeoutMs: number;
-  /** Inline endpoints of a STATIC cluster. */
-  readonly loadAssignment?: LoadAssignmentModel;
+  /** The chain's filters the sidecar implements (others are skipped with a warning). */
+  readonly httpFilters?: readonly HttpFilterModel[];
+  /** `use_remote_address`: the peer is the client (gateways): x-forwarded-for gets it appended. */
+  readonly useRemoteAddress?: boolean;
+  readonly skipXffAppend?: boolean;
+  /** `upgrade_configs`: upgrade types (`websocket`) allowed unless a route says otherwise. */
+  readonly upgrades?: ReadonlyMap<string, boolean>;
 }
 
 /** Everything accepted over xDS at one moment, by resource name. */

@@ -29,6 +29,44 @@ export function compileRe2(pattern: string, ignoreCase = false): Re2CompileResul
   }
 }
 
+/**
+ * Translates an RE2 pattern for searching (not anchored, global): what `regex_rewrite` uses, which
+ * replaces every match (RE2::GlobalReplace).
+ */
+export function compileRe2Search(pattern: string): Re2CompileResult {
+  const lead = LEADING_FLAGS.exec(pattern);
+  let flags = 'g';
+  let body = pattern;
+  if (lead) {
+    for (const f of lead[1]!) if (!flags.includes(f)) flags += f;
+    body = body.slice(lead[0].length);
+  }
+  const translated = translate(body);
+  if (!translated.ok) return translated;
+  try {
+    return { ok: true, regex: new RegExp(translated.source, flags) };
+  } catch (err) {
+    return { ok: false, error: `invalid regex ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * An RE2 substitution (`\1` backreferences, `\0` the whole match, `\\` a backslash) in JavaScript's replacement syntax
+ * (`$1`, with `$` escaped as `$$`).
+ */
+export function re2Substitution(sub: string): string {
+  let out = '';
+  for (let i = 0; i < sub.length; i++) {
+    const c = sub[i]!;
+    if (c === '\\' && i + 1 < sub.length) {
+      const n = sub[i + 1]!;
+      out += n === '0' ? '$&' : /[1-9]/.test(n) ? `$${n}` : n;
+      i++;
+    } else out += c === '$' ? '$$' : c;
+  }
+  return out;
+}
+
 function translate(body: string): { ok: true; source: string } | { ok: false; error: string } {
   const fail = (what: string) => ({ ok: false as const, error: `regex ${JSON.stringify(body)} uses ${what}, which RE2 and JavaScript do not treat alike` });
   let out = '';

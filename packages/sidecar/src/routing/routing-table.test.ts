@@ -1,5 +1,5 @@
 import { INBOUND_LISTENER } from '@mesh/shared-api';
-import { RoundRobin } from './load-balancing.js';
+import { ClusterRuntimes } from './cluster-runtime.js';
 import type { RequestFacts } from './match.js';
 import type { ClusterModel, ListenerModel, LoadAssignmentModel, ResourceSnapshot, RouteConfigurationModel, RouteModel } from './model.js';
 import { RoutingTable, splitAuthority } from './routing-table.js';
@@ -16,7 +16,7 @@ const rdsListener = (port: number): ListenerModel => ({ name: `0.0.0.0_${port}`,
 const route = (prefix: string, clusters: Array<[string, number]>, timeoutMs?: number): RouteModel => ({
   name: '',
   match: { path: { kind: 'prefix', value: prefix }, caseSensitive: true, headers: [] },
-  action: { clusters: clusters.map(([name, weight]) => ({ name, weight })), totalWeight: clusters.reduce((s, [, w]) => s + w, 0), ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+  action: { kind: 'route', clusters: clusters.map(([name, weight]) => ({ name, weight })), totalWeight: clusters.reduce((s, [, w]) => s + w, 0), ...(timeoutMs === undefined ? {} : { timeoutMs }) },
 });
 const routes = (port: number, vhosts: Array<[string[], RouteModel[]]>): RouteConfigurationModel => ({
   name: String(port),
@@ -77,7 +77,7 @@ function seeded(seed: number): () => number {
 }
 
 describe('RoutingTable', () => {
-  const table = new RoutingTable(snapshot(), { random: seeded(7), roundRobin: new RoundRobin() });
+  const table = new RoutingTable(snapshot(), { random: seeded(7), runtimes: new ClusterRuntimes() });
 
   it('routes by the destination port to its route configuration and virtual host', () => {
     expect(table.routeOutbound(req('a'), 80)).toMatchObject({ ok: true, cluster: A, routeConfig: '80', virtualHost: 'vh0' });
@@ -90,7 +90,7 @@ describe('RoutingTable', () => {
   });
 
   it('spreads requests over endpoints round robin', () => {
-    const table = new RoutingTable(snapshot(), { random: Math.random, roundRobin: new RoundRobin() });
+    const table = new RoutingTable(snapshot(), { random: Math.random, runtimes: new ClusterRuntimes() });
     const ports = Array.from({ length: 6 }, () => {
       const d = table.routeOutbound(req('a'), 80);
       return d.ok ? d.endpoint.port : 0;
@@ -110,7 +110,7 @@ describe('RoutingTable', () => {
   });
 
   it('picks by the injected random source at the split boundary', () => {
-    const fixed = (x: number) => new RoutingTable(snapshot(), { random: () => x, roundRobin: new RoundRobin() });
+    const fixed = (x: number) => new RoutingTable(snapshot(), { random: () => x, runtimes: new ClusterRuntimes() });
     expect(fixed(0.899).routeOutbound(req('a', '/split'), 80)).toMatchObject({ cluster: A_V1 });
     expect(fixed(0.9).routeOutbound(req('a', '/split'), 80)).toMatchObject({ cluster: A_V2 });
   });
@@ -138,7 +138,7 @@ describe('RoutingTable', () => {
   });
 
   it('routes nothing before the first config', () => {
-    const empty = new RoutingTable({ listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map() }, { random: Math.random, roundRobin: new RoundRobin() });
+    const empty = new RoutingTable({ listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map() }, { random: Math.random, runtimes: new ClusterRuntimes() });
     expect(empty.routeOutbound(req('a'), 80)).toMatchObject({ ok: false, flag: 'NR' });
   });
 });

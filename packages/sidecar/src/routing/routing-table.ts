@@ -1,15 +1,40 @@
 import { INBOUND_LISTENER } from '@mesh/shared-api';
-import type { RandomSource, RoundRobin } from './load-balancing.js';
+import type { ClusterModel, EndpointModel } from './cluster-model.js';
+import type { ClusterRuntime, ClusterRuntimes, PickContext } from './cluster-runtime.js';
+import type { RandomSource } from './load-balancing.js';
 import { pickWeighted } from './load-balancing.js';
 import type { RequestFacts } from './match.js';
 import { matchRoute } from './match.js';
-import type { ClusterModel, EndpointModel, HttpConnectionManagerModel, ListenerModel, ResourceSnapshot, RouteConfigurationModel } from './model.js';
+import type { FilterChainModel, HttpConnectionManagerModel, ListenerModel, ResourceSnapshot } from './model.js';
+import type { RoutePlan } from './route-plan.js';
+import { planRoute } from './route-plan.js';
+import type { RouteConfigurationModel, RouteModel, VirtualHostModel, WeightedClusterModel } from './route-model.js';
 import { VirtualHostIndex } from './virtual-hosts.js';
+
+export { endpointKey } from './cluster-runtime.js';
 
 /** Envoy response flags the routing core can produce (https://www.envoyproxy.io/docs/envoy/latest/configuration/observability/access_log/usage#config-access-log-format-response-flags). */
 export type RoutingFailureFlag = 'NR' | 'NC' | 'UH';
 
-/** Where a request goes, or the local reply Envoy would send instead. */
+/** A route the request matched, with the plan of what the filters and the router do for it. */
+export interface MatchedRoute {
+  readonly routeConfig: string;
+  readonly virtualHost: VirtualHostModel;
+  readonly route: RouteModel;
+  readonly plan: RoutePlan;
+  /** For a route action: the weighted cluster chosen for this request. */
+  readonly target?: WeightedClusterModel;
+}
+
+/** The route for a request, or Envoy's 404 NR. */
+export type MatchResult = { readonly ok: true; readonly matched: MatchedRoute } | { readonly ok: false; readonly status: 404; readonly flag: 'NR'; readonly reason: string };
+
+/** A host of the cluster, or why there is none (503 NC / UH, or the route's cluster_not_found_response_code). */
+export type PickResult =
+  | { readonly ok: true; readonly endpoint: EndpointModel; readonly runtime: ClusterRuntime }
+  | { readonly ok: false; readonly status: number; readonly flag: 'NC' | 'UH'; readonly cluster: string; readonly reason: string };
+
+/** Where a request goes, or the local reply Envoy would send instead (match and pick in one step). */
 export type RouteDecision =
   | {
       readonly ok: true;
@@ -22,34 +47,33 @@ export type RouteDecision =
       readonly virtualHost: string;
       readonly route: string;
     }
-  | { readonly ok: false; readonly status: 404 | 503; readonly flag: RoutingFailureFlag; readonly cluster?: string; readonly reason: string };
+  | { readonly ok: false; readonly status: number; readonly flag: RoutingFailureFlag; readonly cluster?: string; readonly reason: string };
 
-/** How the table picks among weighted clusters and endpoints. */
+/** What the table needs besides the snapshot: a random source and the clusters' live state. */
 export interface Pickers {
   readonly random: RandomSource;
-  readonly roundRobin: RoundRobin;
+  readonly runtimes: ClusterRuntimes;
 }
 
 interface ResolvedHcm {
+  readonly hcm: HttpConnectionManagerModel;
   readonly routeConfig: RouteConfigurationModel | undefined;
   readonly routeConfigName: string;
   readonly hosts: VirtualHostIndex;
-}
-
-interface ResolvedCluster {
-  readonly model: ClusterModel;
-  readonly endpoints: readonly EndpointModel[];
+  readonly plans: Map<RouteModel, RoutePlan>;
 }
 
 /**
  * An immutable routing table built from one accepted xDS snapshot. The proxy reads the current
  * table once per request; updates build a new table and swap it in, so a request in flight keeps
- * the table it started with.
+ * the table it started with. Building a table brings the clusters' live state
+ * ({@link ClusterRuntimes}) in step with the snapshot.
  */
 export class RoutingTable {
   private readonly outbound = new Map<number, ResolvedHcm>();
-  private readonly inbound: Array<{ destinationPort?: number; hcm: ResolvedHcm }> = [];
-  private readonly clusters = new Map<string, ResolvedCluster>();
+  private readonly inbound: Array<{ destinationPort?: number; hcm?: ResolvedHcm; chain: FilterChainModel }> = [];
+  private readonly byListener = new Map<string, { listener: ListenerModel; hcms: Array<ResolvedHcm | undefined> }>();
+  private readonly clusters = new Map<string, { model: ClusterModel; endpoints: readonly EndpointModel[] }>();
 
   constructor(
     readonly snapshot: ResourceSnapshot,
@@ -59,11 +83,14 @@ export class RoutingTable {
       const endpoints = model.type === 'STATIC' ? (model.loadAssignment?.endpoints ?? []) : (snapshot.endpoints.get(model.edsServiceName ?? name)?.endpoints ?? []);
       this.clusters.set(name, { model, endpoints });
     }
+    pickers.runtimes.sync(this.clusters);
     for (const listener of snapshot.listeners.values()) {
+      const hcms = listener.filterChains.map((c) => (c.http ? this.resolveHcm(c.http) : undefined));
+      this.byListener.set(listener.name, { listener, hcms });
       if (listener.name === INBOUND_LISTENER) {
-        for (const chain of listener.filterChains) {
-          if (chain.http) this.inbound.push({ destinationPort: chain.destinationPort, hcm: this.resolveHcm(chain.http) });
-        }
+        listener.filterChains.forEach((chain, i) => {
+          if (chain.http || chain.tcp) this.inbound.push({ destinationPort: chain.destinationPort, chain, ...(hcms[i] ? { hcm: hcms[i] } : {}) });
+        });
         continue;
       }
       const chain = listener.filterChains.find((c) => c.http !== undefined);
@@ -77,11 +104,9 @@ export class RoutingTable {
     return new Set(this.clusters.keys());
   }
 
-  /** Every `address:port` some cluster may send to (for pruning upstream connection pools). */
-  endpointKeys(): Set<string> {
-    const keys = new Set<string>();
-    for (const c of this.clusters.values()) for (const e of c.endpoints) keys.add(endpointKey(e));
-    return keys;
+  /** Every cluster with its endpoints. */
+  clusterEntries(): ReadonlyMap<string, { model: ClusterModel; endpoints: readonly EndpointModel[] }> {
+    return this.clusters;
   }
 
   /** The endpoints of a cluster (undefined when the cluster is unknown). */
@@ -89,57 +114,111 @@ export class RoutingTable {
     return this.clusters.get(cluster)?.endpoints;
   }
 
-  /** Routes a request the local app sent out, by its destination port's listener. */
-  routeOutbound(req: RequestFacts, destinationPort: number): RouteDecision {
-    const hcm = this.outbound.get(destinationPort);
-    if (!hcm) return { ok: false, status: 404, flag: 'NR', reason: `no listener for port ${destinationPort}` };
-    return this.routeVia(hcm, req);
+  /** The configuration of a cluster. */
+  clusterModel(cluster: string): ClusterModel | undefined {
+    return this.clusters.get(cluster)?.model;
   }
 
-  /** Routes a request that arrived on the inbound listener at `localPort` (the filter chain's destination port). */
+  /** Matches a request the local app sent out, by its destination port's listener. */
+  matchOutbound(req: RequestFacts, destinationPort: number): MatchResult {
+    const hcm = this.outbound.get(destinationPort);
+    if (!hcm) return { ok: false, status: 404, flag: 'NR', reason: `no listener for port ${destinationPort}` };
+    return this.matchVia(hcm, req);
+  }
+
+  /** Matches a request that arrived on the inbound listener at `localPort` (the filter chain's destination port). */
+  matchInbound(req: RequestFacts, localPort: number): MatchResult {
+    const chain = this.inboundChainFor(localPort);
+    if (!chain?.hcm) return { ok: false, status: 404, flag: 'NR', reason: `no inbound filter chain for port ${localPort}` };
+    return this.matchVia(chain.hcm, req);
+  }
+
+  /** The inbound listener's filter chain for a local port (HTTP or TCP), if any. */
+  inboundChain(localPort: number): FilterChainModel | undefined {
+    return this.inboundChainFor(localPort)?.chain;
+  }
+
+  private inboundChainFor(localPort: number) {
+    return this.inbound.find((c) => c.destinationPort === localPort) ?? this.inbound.find((c) => c.destinationPort === undefined);
+  }
+
+  /** A listener by name. */
+  listener(name: string): ListenerModel | undefined {
+    return this.byListener.get(name)?.listener;
+  }
+
+  /** Matches a request on a given listener's filter chain (gateway listeners). */
+  matchChain(listenerName: string, chainIndex: number, req: RequestFacts): MatchResult {
+    const hcm = this.byListener.get(listenerName)?.hcms[chainIndex];
+    if (!hcm) return { ok: false, status: 404, flag: 'NR', reason: `listener ${listenerName} has no HTTP filter chain ${chainIndex}` };
+    return this.matchVia(hcm, req);
+  }
+
+  /** Picks a host of a cluster by its load balancer (NC when the cluster is unknown, UH when it has no host). */
+  pick(cluster: string, ctx: PickContext = {}, notFoundStatus = 503): PickResult {
+    const runtime = this.clusters.has(cluster) ? this.pickers.runtimes.get(cluster) : undefined;
+    if (!runtime) return { ok: false, status: notFoundStatus, flag: 'NC', cluster, reason: `cluster ${cluster} not found` };
+    const endpoint = runtime.pick(ctx);
+    if (!endpoint) return { ok: false, status: 503, flag: 'UH', cluster, reason: `cluster ${cluster} has no healthy endpoints` };
+    return { ok: true, endpoint, runtime };
+  }
+
+  /** Routes a request the local app sent out: match and pick in one step. */
+  routeOutbound(req: RequestFacts, destinationPort: number): RouteDecision {
+    return this.decide(this.matchOutbound(req, destinationPort));
+  }
+
+  /** Routes a request that arrived on the inbound listener: match and pick in one step. */
   routeInbound(req: RequestFacts, localPort: number): RouteDecision {
-    const chain = this.inbound.find((c) => c.destinationPort === localPort) ?? this.inbound.find((c) => c.destinationPort === undefined);
-    if (!chain) return { ok: false, status: 404, flag: 'NR', reason: `no inbound filter chain for port ${localPort}` };
-    return this.routeVia(chain.hcm, req);
+    return this.decide(this.matchInbound(req, localPort));
+  }
+
+  private decide(m: MatchResult): RouteDecision {
+    if (!m.ok) return m;
+    const { matched } = m;
+    const action = matched.route.action;
+    if (action.kind !== 'route' || !matched.target) return { ok: false, status: 404, flag: 'NR', reason: `route ${matched.route.name} does not forward` };
+    const picked = this.pick(matched.target.name);
+    if (!picked.ok) return picked;
+    return {
+      ok: true,
+      cluster: matched.target.name,
+      endpoint: picked.endpoint,
+      timeoutMs: action.timeoutMs,
+      connectTimeoutMs: picked.runtime.model.connectTimeoutMs,
+      routeConfig: matched.routeConfig,
+      virtualHost: matched.virtualHost.name,
+      route: matched.route.name,
+    };
   }
 
   private resolveHcm(http: HttpConnectionManagerModel): ResolvedHcm {
     const routeConfig = http.routes.kind === 'inline' ? http.routes.config : this.snapshot.routes.get(http.routes.name);
     const routeConfigName = http.routes.kind === 'inline' ? http.routes.config.name : http.routes.name;
-    return { routeConfig, routeConfigName, hosts: new VirtualHostIndex(routeConfig?.virtualHosts ?? []) };
+    return { hcm: http, routeConfig, routeConfigName, hosts: new VirtualHostIndex(routeConfig?.virtualHosts ?? []), plans: new Map() };
   }
 
-  private routeVia(hcm: ResolvedHcm, req: RequestFacts): RouteDecision {
-    if (!hcm.routeConfig) return { ok: false, status: 404, flag: 'NR', reason: `route configuration ${hcm.routeConfigName} not received yet` };
+  private matchVia(hcm: ResolvedHcm, req: RequestFacts): MatchResult {
+    const rc = hcm.routeConfig;
+    if (!rc) return { ok: false, status: 404, flag: 'NR', reason: `route configuration ${hcm.routeConfigName} not received yet` };
     const vh = hcm.hosts.find(req.authority);
     if (!vh) return { ok: false, status: 404, flag: 'NR', reason: `no virtual host for ${req.authority} in route configuration ${hcm.routeConfigName}` };
-    const route = vh.routes.find((r) => matchRoute(r.match, req));
+    const random = this.pickers.random;
+    const route = vh.routes.find((r) => matchRoute(r.match, req, random));
     if (!route) return { ok: false, status: 404, flag: 'NR', reason: `no route matches ${req.method} ${req.path} in virtual host ${vh.name}` };
-    const clusterName = pickWeighted(route.action.clusters, route.action.totalWeight, this.pickers.random);
-    const cluster = this.clusters.get(clusterName);
-    if (!cluster) return { ok: false, status: 503, flag: 'NC', cluster: clusterName, reason: `cluster ${clusterName} not found` };
-    const endpoint = this.pickers.roundRobin.pick(clusterName, cluster.endpoints);
-    if (!endpoint) return { ok: false, status: 503, flag: 'UH', cluster: clusterName, reason: `cluster ${clusterName} has no healthy endpoints` };
-    return {
-      ok: true,
-      cluster: clusterName,
-      endpoint,
-      timeoutMs: route.action.timeoutMs,
-      connectTimeoutMs: cluster.model.connectTimeoutMs,
-      routeConfig: hcm.routeConfigName,
-      virtualHost: vh.name,
-      route: route.name,
-    };
+    let plan = hcm.plans.get(route);
+    if (!plan) {
+      plan = planRoute(hcm.hcm, rc, vh, route);
+      hcm.plans.set(route, plan);
+    }
+    const action = route.action;
+    const target = action.kind === 'route' && action.clusters.length > 0 ? pickWeighted(action.clusters, action.totalWeight, random) : undefined;
+    return { ok: true, matched: { routeConfig: hcm.routeConfigName, virtualHost: vh, route, plan, ...(target ? { target } : {}) } };
   }
 }
 
 function isWildcard(l: ListenerModel): boolean {
   return l.address === '0.0.0.0' || l.address === '::';
-}
-
-/** `address:port` (IPv6 in brackets), the key of an upstream connection pool. */
-export function endpointKey(e: EndpointModel): string {
-  return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
 /**

@@ -32,6 +32,7 @@ export class FakeAdsServer {
   private readonly resources = new Map<XdsResourceType, AnyMessage[]>();
   private readonly versions = new Map<XdsResourceType, number>();
   private readonly streams = new Set<StreamState>();
+  private readonly nonceVersions = new Map<string, string>();
   private streamCount = 0;
   private nonceCount = 0;
   port = 0;
@@ -62,6 +63,11 @@ export class FakeAdsServer {
   /** The version string the server sent last for a type. */
   version(type: XdsResourceType): string {
     return `v${this.versions.get(type) ?? 0}`;
+  }
+
+  /** The version a nonce was sent with. */
+  versionOfNonce(nonce: string): string | undefined {
+    return this.nonceVersions.get(nonce);
   }
 
   /** Requests that carried error_detail (NACKs). */
@@ -117,6 +123,7 @@ export class FakeAdsServer {
     }
     const nonce = `n${++this.nonceCount}`;
     s.nonces.set(type, nonce);
+    this.nonceVersions.set(nonce, this.version(type));
     s.call.write({ version_info: this.version(type), resources, type_url: TypeUrls[type], nonce });
   }
 }

@@ -1,5 +1,6 @@
 import { inboundClusterName, INBOUND_LISTENER, outboundClusterName, packAny, serviceFqdn, TypeUrls } from '@mesh/shared-api';
 import type { AnyMessage } from '@mesh/shared-api';
+import { ExtensionTypeUrls, packTyped } from '../xds/decode/typed-config.js';
 
 /**
  * Hand-built xDS resources in the shapes docs/xds-contract.md says Pilot sends, encoded as
@@ -8,14 +9,15 @@ import type { AnyMessage } from '@mesh/shared-api';
 
 const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
 
-/** `outbound|<port>|<subset>|<fqdn>`: an EDS cluster. */
-export function edsCluster(name: string): AnyMessage {
+/** `outbound|<port>|<subset>|<fqdn>`: an EDS cluster; `extra` adds or overrides Cluster fields (lb_policy, circuit_breakers, ...). */
+export function edsCluster(name: string, extra: Record<string, unknown> = {}): AnyMessage {
   return packAny(TypeUrls.Cluster, {
     name,
     type: 'EDS',
     eds_cluster_config: { service_name: name, eds_config: ADS_SOURCE },
     connect_timeout: { seconds: 10 },
     lb_policy: 'ROUND_ROBIN',
+    ...extra,
   });
 }
 
@@ -39,25 +41,42 @@ export function loadAssignment(cluster: string, endpoints: ReadonlyArray<readonl
   return packAny(TypeUrls.ClusterLoadAssignment, { cluster_name: cluster, endpoints: [{ lb_endpoints: endpoints.map(([a, p]) => lbEndpoint(a, p)) }] });
 }
 
-function hcm(routeSpec: Record<string, unknown>): AnyMessage {
+const ROUTER_FILTER = () => ({ name: 'envoy.filters.http.router', typed_config: packAny(TypeUrls.Router, {}) });
+
+/** The HTTP filters Istio puts on a sidecar's outbound connection managers: CORS, fault injection, router. */
+export function istioHttpFilters(): Array<Record<string, unknown>> {
+  return [
+    { name: 'envoy.filters.http.cors', typed_config: packTyped(ExtensionTypeUrls.Cors, {}) },
+    { name: 'envoy.filters.http.fault', typed_config: packTyped(ExtensionTypeUrls.HTTPFault, {}) },
+    ROUTER_FILTER(),
+  ];
+}
+
+function hcm(routeSpec: Record<string, unknown>, httpFilters?: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): AnyMessage {
   return packAny(TypeUrls.HttpConnectionManager, {
     stat_prefix: 'outbound',
     ...routeSpec,
-    http_filters: [{ name: 'envoy.filters.http.router', typed_config: packAny(TypeUrls.Router, {}) }],
+    http_filters: httpFilters ?? [ROUTER_FILTER()],
+    ...extra,
   });
 }
 
-/** `0.0.0.0_<port>`: an outbound listener whose routes come from RDS `"<port>"`. */
-export function outboundListener(port: number): AnyMessage {
+/** `0.0.0.0_<port>`: an outbound listener whose routes come from RDS `"<port>"` (router filter only unless `httpFilters` are given; `hcmExtra` adds HttpConnectionManager fields). */
+export function outboundListener(port: number, httpFilters?: Array<Record<string, unknown>>, hcmExtra: Record<string, unknown> = {}): AnyMessage {
   return packAny(TypeUrls.Listener, {
     name: `0.0.0.0_${port}`,
     address: { socket_address: { address: '0.0.0.0', port_value: port } },
     filter_chains: [
       {
-        filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm({ rds: { route_config_name: String(port), config_source: ADS_SOURCE } }) }],
+        filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm({ rds: { route_config_name: String(port), config_source: ADS_SOURCE } }, httpFilters, hcmExtra) }],
       },
     ],
   });
+}
+
+/** A RouteConfiguration from plain Envoy objects: `virtual_hosts` and any other fields. */
+export function rawRouteConfiguration(name: string, virtualHosts: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): AnyMessage {
+  return packAny(TypeUrls.RouteConfiguration, { name, virtual_hosts: virtualHosts, ...extra });
 }
 
 /** `virtualInbound`: one filter chain per workload port, each sending everything to its inbound cluster. */
@@ -107,4 +126,29 @@ export function routeConfiguration(port: number, hosts: ReadonlyArray<{ name: st
       return { name: `${fqdn}:${port}`, domains: serviceDomains(h.name, h.namespace, port), routes: h.routes ?? [prefixRoute('/', outboundClusterName(fqdn, port))] };
     }),
   });
+}
+
+/** A listener with explicit filter chains (plain Envoy objects) and listener filters. */
+export function rawListener(name: string, port: number, filterChains: Array<Record<string, unknown>>, extra: Record<string, unknown> = {}): AnyMessage {
+  return packAny(TypeUrls.Listener, { name, address: { socket_address: { address: '0.0.0.0', port_value: port } }, filter_chains: filterChains, ...extra });
+}
+
+/** A network filter entry running the HTTP connection manager with routes from RDS `routeName`. */
+export function hcmFilter(routeName: string, extra: Record<string, unknown> = {}, httpFilters?: Array<Record<string, unknown>>): Record<string, unknown> {
+  return { name: 'envoy.filters.network.http_connection_manager', typed_config: hcm({ rds: { route_config_name: routeName, config_source: ADS_SOURCE } }, httpFilters, extra) };
+}
+
+/** A network filter entry running the TCP proxy to `cluster`. */
+export function tcpProxyFilter(cluster: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'envoy.filters.network.tcp_proxy', typed_config: packTyped(ExtensionTypeUrls.TcpProxy, { stat_prefix: cluster, cluster, ...extra }) };
+}
+
+/** A `transport_socket` terminating TLS with the given DownstreamTlsContext fields. */
+export function tlsTransportSocket(context: Record<string, unknown>): Record<string, unknown> {
+  return { name: 'envoy.transport_sockets.tls', typed_config: packTyped(ExtensionTypeUrls.DownstreamTlsContext, context) };
+}
+
+/** The tls_inspector listener filter. */
+export function tlsInspector(): Record<string, unknown> {
+  return { name: 'envoy.filters.listener.tls_inspector', typed_config: packTyped(ExtensionTypeUrls.TlsInspector, {}) };
 }

@@ -18,8 +18,16 @@ describe('decodeResources', () => {
   it('decodes the clusters Pilot sends', () => {
     const r = decodeResources('Cluster', [edsCluster(C), inboundCluster(`inbound|80||${FQDN}`, 8080)]);
     expect(r.ok && r.value.map((c) => c.model)).toEqual([
-      { name: C, type: 'EDS', edsServiceName: C, connectTimeoutMs: 10000 },
-      { name: `inbound|80||${FQDN}`, type: 'STATIC', connectTimeoutMs: 10000, loadAssignment: { clusterName: `inbound|80||${FQDN}`, endpoints: [{ address: '127.0.0.1', port: 8080 }] } },
+      { name: C, type: 'EDS', edsServiceName: C, connectTimeoutMs: 10000, lbPolicy: 'ROUND_ROBIN', panicThresholdPercent: 50, http: { protocol: 'http1', idleTimeoutMs: 3_600_000 } },
+      {
+        name: `inbound|80||${FQDN}`,
+        type: 'STATIC',
+        connectTimeoutMs: 10000,
+        loadAssignment: { clusterName: `inbound|80||${FQDN}`, endpoints: [{ address: '127.0.0.1', port: 8080 }] },
+        lbPolicy: 'ROUND_ROBIN',
+        panicThresholdPercent: 50,
+        http: { protocol: 'http1', idleTimeoutMs: 3_600_000 },
+      },
     ]);
   });
 
@@ -34,7 +42,12 @@ describe('decodeResources', () => {
   it('decodes outbound listeners (RDS) and virtualInbound (inline routes per destination port)', () => {
     const r = decodeResources('Listener', [outboundListener(80), inboundListener([{ endpointPort: 15006, servicePort: 80, fqdn: FQDN }])]);
     if (!r.ok) throw new Error(nackMessage(r.errors));
-    expect(r.value[0]!.model).toEqual({ name: '0.0.0.0_80', address: '0.0.0.0', port: 80, filterChains: [{ http: { statPrefix: 'outbound', routes: { kind: 'rds', name: '80' } } }] });
+    expect(r.value[0]!.model).toEqual({
+      name: '0.0.0.0_80',
+      address: '0.0.0.0',
+      port: 80,
+      filterChains: [{ http: { statPrefix: 'outbound', routes: { kind: 'rds', name: '80' }, httpFilters: [{ kind: 'router', name: 'envoy.filters.http.router' }] } }],
+    });
     const inbound = r.value[1]!.model;
     expect(inbound.filterChains[0]).toMatchObject({ destinationPort: 15006, http: { routes: { kind: 'inline', config: { name: `inbound|80||${FQDN}` } } } });
     expect(r.value[1]!.dump).toMatchObject({ filter_chains: [{ filters: [{ typed_config: { '@type': TypeUrls.HttpConnectionManager } }] }] });
@@ -52,7 +65,7 @@ describe('decodeResources', () => {
     expect(route.match.path.kind).toBe('regex');
     expect(route.match.caseSensitive).toBe(false);
     expect(route.match.headers).toEqual([{ name: 'end-user', match: { kind: 'exact', value: 'jason', ignoreCase: true }, invert: false }]);
-    expect(route.action).toEqual({ clusters: [{ name: 'a', weight: 90 }, { name: 'b', weight: 10 }], totalWeight: 100, timeoutMs: 1500 });
+    expect(route.action).toEqual({ kind: 'route', clusters: [{ name: 'a', weight: 90 }, { name: 'b', weight: 10 }], totalWeight: 100, timeoutMs: 1500 });
   });
 
   it('keeps the first virtual host for a repeated domain and warns', () => {
@@ -65,7 +78,7 @@ describe('decodeResources', () => {
     ['a header regex with a lookahead', { match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex: 'a(?=b)' } } }] }, route: { cluster: 'a' } }, /headers\[0\]\.string_match\.safe_regex\.regex: .*lookaround/],
     ['weights adding up to 0', weightedRoute('/', [['a', 0], ['b', 0]]), /weighted_clusters: the weights of weighted_clusters add up to 0/],
     ['a route with no action', { match: { prefix: '/' } }, /routes\[0\]\.route: a route needs an action/],
-    ['an unsupported redirect', { match: { prefix: '/' }, redirect: { host_redirect: 'x' } }, /redirect is not supported/],
+    ['an unsupported filter action', { match: { prefix: '/' }, filter_action: {} }, /filter_action is not supported/],
     ['a missing cluster name', { match: { prefix: '/' }, route: { cluster: '' } }, /the cluster name is empty/],
   ])('rejects %s, naming the resource and the reason', (_what, route, message) => {
     expect(errorsOf(decodeResources('RouteConfiguration', [routeWith(route)]))).toMatch(message);

@@ -1,38 +1,25 @@
-import type { JsonSchema } from '../common.js';
-import { anyObject, exportTo, stringMap } from '../common.js';
+import { exportTo, labelSelector, str, stringMap } from './common.js';
+import { trafficPolicySchema } from './traffic-policy.js';
 
-const trafficPolicy: JsonSchema = {
+/** `Subset`: a named set of endpoints of the host, by label, with its own traffic policy. */
+export const subsetSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: {
-    loadBalancer: anyObject,
-    connectionPool: anyObject,
-    outlierDetection: anyObject,
-    tls: anyObject,
-    portLevelSettings: { type: 'array', items: anyObject },
-    tunnel: anyObject,
-    proxyProtocol: anyObject,
-  },
-};
+  required: ['name'],
+  properties: { name: str, labels: stringMap, trafficPolicy: trafficPolicySchema },
+} as const;
 
 /** Schema of `DestinationRule.spec` (networking.istio.io, every served version). */
-export const destinationRuleSpecSchema: JsonSchema = {
+export const destinationRuleSpecSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['host'],
   properties: {
     host: { type: 'string', minLength: 1 },
-    trafficPolicy,
-    subsets: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name'],
-        properties: { name: { type: 'string', minLength: 1 }, labels: stringMap, trafficPolicy },
-      },
-    },
+    trafficPolicy: trafficPolicySchema,
+    subsets: { type: 'array', items: subsetSchema },
     exportTo,
-    workloadSelector: anyObject,
+    workloadSelector: labelSelector,
   },
-};
+} as const;
+

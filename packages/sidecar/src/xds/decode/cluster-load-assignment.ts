@@ -1,5 +1,5 @@
 import type { ValidationResult } from '@mesh/shared-api';
-import type { EndpointModel, LoadAssignmentModel } from '../../routing/model.js';
+import type { EndpointModel, LoadAssignmentModel } from '../../routing/cluster-model.js';
 import { arr, obj, Problems, str, uint32Value } from './fields.js';
 
 /** Health states Envoy does not send traffic to (`envoy.config.core.v3.HealthStatus`). */
@@ -35,7 +35,8 @@ export function loadAssignment(raw: Record<string, unknown>, at: string, p: Prob
       if (!address) p.add(`${where}.address`, 'an endpoint needs an address');
       if (port === undefined || port < 1 || port > 65535) p.add(`${where}.port_value`, `an endpoint needs a port (1-65535), got ${String(port)}`);
       if (priorities[i] !== best || EXCLUDED_HEALTH.has(str(lb['health_status']))) continue;
-      if (address && port) endpoints.push({ address, port });
+      const hostname = str(obj(lb['endpoint'])['hostname']);
+      if (address && port) endpoints.push(hostname ? { address, port, hostname } : { address, port });
     }
   }
   return { clusterName, endpoints };

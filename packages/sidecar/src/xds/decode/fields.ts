@@ -66,3 +66,30 @@ export class Problems {
     return this.list.length === 0;
   }
 }
+
+/** Denominators of `envoy.type.v3.FractionalPercent`. */
+const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
+
+/**
+ * A `type.v3.FractionalPercent` as a fraction in [0, 1] (numerator over HUNDRED, TEN_THOUSAND or
+ * MILLION; a numerator above the denominator counts as 100 %), or `fallback` when unset.
+ */
+export function fraction(v: unknown, fallback: number): number {
+  if (!isSet(v)) return fallback;
+  const f = obj(v);
+  const numerator = Number(f['numerator'] ?? 0);
+  const denominator = DENOMINATORS[str(f['denominator']) || 'HUNDRED'] ?? 100;
+  return Math.min(1, Math.max(0, numerator / denominator));
+}
+
+/** A `core.v3.RuntimeFractionalPercent`: its `default_value` (runtime keys are not consulted). */
+export function runtimeFraction(v: unknown, fallback: number): number {
+  return isSet(v) ? fraction(obj(v)['default_value'], 0) : fallback;
+}
+
+/** A `type.v3.Percent` (`{ value }` in 0..100), or `fallback` when unset. */
+export function percent(v: unknown, fallback: number): number {
+  if (!isSet(v)) return fallback;
+  const value = Number(obj(v)['value'] ?? 0);
+  return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : fallback;
+}
