@@ -18,7 +18,7 @@ describe('Supervisor', () => {
 
   it('fails fast, with the log tail, when a process exits before it is ready', async () => {
     const sup = new Supervisor(dir);
-    const p = sup.start('dies', process.execPath, ['-e', 'console.log("bad setting X"); process.exit(3)'], {});
+    const p = sup.start('dies', process.execPath, ['-e', 'process.stdout.write("bad setting X\\n"); process.exit(3)'], {});
     await expect(sup.waitReady(p, async () => false, 10000)).rejects.toThrow(ProcessStartError);
     await expect(sup.waitReady(p, async () => false, 10000)).rejects.toThrow(/dies exited \(3\)[\s\S]*bad setting X/);
     await sup.stopAll();
@@ -27,7 +27,7 @@ describe('Supervisor', () => {
   it('stops every process with SIGTERM, and SIGKILLs one that ignores it', async () => {
     const sup = new Supervisor(dir);
     const polite = sup.start('polite', process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {});
-    const stubborn = sup.start('stubborn', process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000); console.log("up")'], {});
+    const stubborn = sup.start('stubborn', process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000); process.stdout.write("up\\n")'], {});
     await sup.waitReady(stubborn, async () => fs.readFileSync(stubborn.logFile, 'utf8').includes('up'), 5000);
     expect([alive(polite.pid), alive(stubborn.pid)]).toEqual([true, true]);
     await sup.stopAll(300);
