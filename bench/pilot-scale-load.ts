@@ -7,6 +7,7 @@
 import path from 'node:path';
 
 const pilotDir = path.dirname(require.resolve('@mesh/pilot/package.json'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time through Pilot's own dependencies
 const fromPilot = <T>(id: string): T => require(require.resolve(id, { paths: [pilotDir] })) as T;
 
 interface MethodDef {
@@ -123,8 +124,9 @@ function open(target: string, proxies: SimProxy[]): Promise<number> {
         }
       });
       // A sidecar whose stream fails reconnects (after a short back-off), as Envoy does.
-      const retry = (): void => {
+      const retry = (e: unknown): void => {
         if (ended || stopping) return;
+        if (reconnects < 5) process.stderr.write(`stream ${i} ended: ${String((e as { code?: number; details?: string }).code)} ${String((e as { details?: string }).details ?? e)}\n`);
         ended = true;
         reconnects++;
         client.close();

@@ -34,6 +34,7 @@ const NAMESPACES = Math.ceil(SERVICES / PER_NAMESPACE);
 
 // The bench lives outside the workspace packages: Pilot's own dependencies are resolved through it.
 const pilotDir = path.dirname(require.resolve('@mesh/pilot/package.json'));
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time through Pilot's own dependencies
 const fromPilot = <T>(id: string): T => require(require.resolve(id, { paths: [pilotDir] })) as T;
 
 interface Writer {
@@ -47,7 +48,6 @@ interface NatsServer {
 
 const nsOf = (i: number): string => `ns${Math.floor(i / PER_NAMESPACE)}`;
 const svcOf = (i: number): string => `svc${i}`;
-const hostOf = (i: number): string => `${svcOf(i)}.${nsOf(i)}.svc.cluster.local`;
 
 /** Per-proxy description the load process opens a stream for. */
 export interface SimProxy {
@@ -111,6 +111,17 @@ function request(load: ChildProcess, msg: object): Promise<LoadMessage> {
   });
 }
 
+/** Waits until the proxies received nothing for two seconds (the mesh converged). */
+async function quiet(load: ChildProcess): Promise<void> {
+  let last = JSON.stringify(((await request(load, { type: 'counts' })) as Extract<LoadMessage, { type: 'counts' }>).counts);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = JSON.stringify(((await request(load, { type: 'counts' })) as Extract<LoadMessage, { type: 'counts' }>).counts);
+    if (now === last) return;
+    last = now;
+  }
+}
+
 async function main(): Promise<void> {
   const { NatsServerProcess, freePort } = fromPilot<{ NatsServerProcess: { start(): Promise<NatsServer> }; freePort(): Promise<number> }>('@mesh/runtime/testing');
   const { ConfigBucketWriter } = fromPilot<{ ConfigBucketWriter: { connect(url: string): Promise<Writer> } }>('@mesh/pilot/testing');
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
   const synced = (await request(load, { type: 'start', target: `127.0.0.1:${xdsPort}`, proxies })) as Extract<LoadMessage, { type: 'synced' }>;
   const afterConnect = sample(pid);
   log(`${PROXIES} proxies connected and ACKed CDS/EDS/LDS/RDS in ${synced.ms} ms (${synced.reconnects} reconnects); Pilot RSS ${afterConnect.rssMb.toFixed(0)} MB`);
-  await new Promise((r) => setTimeout(r, 3000));
+  await quiet(load);
 
   // Config pushes: one VirtualService change at a time; the proxies that see the service must ACK new RDS.
   const perProxy: number[] = [];
@@ -158,6 +169,7 @@ async function main(): Promise<void> {
   for (let w = 0; w < WRITES; w++) {
     const svc = (w * 37) % SERVICES;
     const affected = proxies.map((p, i) => (SCOPED ? (p.ns === nsOf(svc) ? i : -1) : i)).filter((i) => i >= 0);
+    const affectedSet = new Set(affected);
     const t0 = Date.now();
     await writer.put('VirtualService', nsOf(svc), svcOf(svc), virtualService(svc, w % 2 === 0 ? 50 : 90));
     let acked = new Map<number, number>();
@@ -165,7 +177,7 @@ async function main(): Promise<void> {
     while (acked.size < affected.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       const r = (await request(load, { type: 'acks', since: t0, kind: 'RouteConfiguration' })) as Extract<LoadMessage, { type: 'acks' }>;
-      acked = new Map(r.acks.map((a) => [a.proxy, a.at]));
+      acked = new Map(r.acks.filter((a) => affectedSet.has(a.proxy)).map((a) => [a.proxy, a.at]));
     }
     const lat = affected.map((i) => (acked.get(i) ?? deadline) - t0);
     perProxy.push(...lat);
@@ -177,6 +189,7 @@ async function main(): Promise<void> {
   log(`config push: per proxy p50 ${percentile(perProxy, 50)} ms p99 ${percentile(perProxy, 99)} ms; all affected ACKed p50 ${percentile(perWrite, 50)} ms p99 ${percentile(perWrite, 99)} ms`);
 
   // Endpoint churn: WorkloadEntry moves at CHURN_RATE/s must cause EDS pushes only.
+  await quiet(load);
   await request(load, { type: 'reset-counts' });
   const churnCpuBefore = sample(pid).cpuS;
   const churnStart = Date.now();
