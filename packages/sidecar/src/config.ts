@@ -33,6 +33,12 @@ export const sidecarSettingSpecs = {
   trustDomain: setting({ type: 'string', env: 'MESH_SIDECAR_TRUST_DOMAIN', default: 'cluster.local', description: 'trust domain of workload identities (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)' }),
   certTtlS: setting({ type: 'int', env: 'MESH_SIDECAR_CERT_TTL_S', default: 86400, description: 'requested certificate lifetime (s); rotated at half of it' }),
   mixerAddress: setting({ type: 'string', env: 'MESH_SIDECAR_MIXER_ADDRESS', default: undefined, description: "Mixer's address (host:port); unset: no telemetry reports" }),
+  maxRequestHeadersKb: setting({ type: 'int', env: 'MESH_SIDECAR_MAX_REQUEST_HEADERS_KB', default: 60, description: "largest request head accepted, in KiB (Envoy's default 60); larger: 431" }),
+  requestHeadersTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_HEADERS_TIMEOUT_MS', default: 10000, description: 'time a client has to send a request head (slow clients get 408) (ms)' }),
+  requestTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_TIMEOUT_MS', default: 0, description: 'time a client has to send a whole request, body included (408 after it; 0 = no limit, for streams) (ms)' }),
+  accessLogPath: setting({ type: 'string', env: 'MESH_SIDECAR_ACCESS_LOG_PATH', default: '', description: 'write every request as a JSON line here (/dev/stdout, or a file); empty: only where Pilot asks (HttpConnectionManager access_log)' }),
+  traceSampling: setting({ type: 'string', env: 'MESH_SIDECAR_TRACE_SAMPLING', default: '1', description: "percentage (0-100) of new traces sampled when the caller has not decided (Istio 1.4's default 1)" }),
+  otlpEndpoint: setting({ type: 'string', env: 'MESH_SIDECAR_OTLP_ENDPOINT', default: undefined, description: 'OpenTelemetry collector for sampled spans, OTLP/HTTP JSON (http://host:4318); unset: trace headers are propagated, spans not exported' }),
   xdsMaxBackoffMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_XDS_MAX_BACKOFF_MS', default: 5000, description: 'longest wait between attempts to reach Pilot (ms)' }),
 };
 
@@ -48,6 +54,8 @@ export interface SidecarConfig {
   readonly workloadName: string;
   /** `<service>.<namespace>.svc.cluster.local` when the workload serves a service. */
   readonly serviceHost: string | undefined;
+  /** `traceSampling` as a number in [0, 100]. */
+  readonly traceSamplingPercent: number;
 }
 
 /** Parses `key=value` labels; throws {@link SettingsError} naming the bad entry. */
@@ -72,6 +80,10 @@ export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid)
   if (settings.citadelAddress !== undefined && (settings.citadelRootCertFile === undefined || settings.citadelTokenFile === undefined)) {
     throw new SettingsError('--citadel-address / MESH_SIDECAR_CITADEL_ADDRESS needs --citadel-root-cert-file and --citadel-token-file too');
   }
+  const traceSamplingPercent = Number(settings.traceSampling);
+  if (!Number.isFinite(traceSamplingPercent) || traceSamplingPercent < 0 || traceSamplingPercent > 100) {
+    throw new SettingsError(`--trace-sampling / MESH_SIDECAR_TRACE_SAMPLING must be a percentage in [0, 100], got "${settings.traceSampling}"`);
+  }
   if (settings.appPort === 0 && settings.mode !== 'gateway') throw new SettingsError('--app-port / MESH_SIDECAR_APP_PORT must be the port the app listens on, not 0');
   return Object.freeze({
     settings,
@@ -79,6 +91,7 @@ export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid)
     service,
     workloadName: settings.workloadName ?? `${service ?? (settings.mode === 'gateway' ? (labels['istio'] ?? 'gateway') : 'sidecar')}-${pid}`,
     serviceHost: service === undefined ? undefined : serviceFqdn(service, settings.namespace),
+    traceSamplingPercent,
   });
 }
 

@@ -8,6 +8,9 @@ import { nodeId, workloadMetadata } from './config.js';
 import type { RequestMatcher } from './proxy/exchange.js';
 import { HttpProxy } from './proxy/http-proxy.js';
 import { ListenerManager } from './proxy/listener-manager.js';
+import { AccessLogWriter } from './proxy/access-log.js';
+import { OtlpHttpExporter } from './proxy/otlp-exporter.js';
+import { Tracer } from './proxy/tracing.js';
 import type { PeerLabels, RequestObserver } from './proxy/observer.js';
 import { encodePeerMetadata, peerLabels } from './proxy/peer-metadata.js';
 import { SidecarStats } from './proxy/stats.js';
@@ -69,6 +72,8 @@ export class Sidecar implements Stoppable {
   private readonly readiness = new Readiness();
   private readonly admin: AdminServer;
   private readonly pool: UpstreamPool;
+  private readonly accessLog: AccessLogWriter;
+  private readonly exporter: OtlpHttpExporter | undefined;
   private readonly runtimes: ClusterRuntimes;
   private readonly observers: RequestObserver[];
   private readonly outbound: HttpProxy;
@@ -100,7 +105,14 @@ export class Sidecar implements Stoppable {
     const s = opts.config.settings;
     this.admin = new AdminServer({ host: s.adminHost, port: s.adminPort, logger: opts.logger.child({ component: 'admin' }), metrics: this.metrics, readiness: this.readiness });
     this.readiness.add('xds-synced', () => this.state.synced);
+    this.accessLog = new AccessLogWriter(s.accessLogPath ? [s.accessLogPath] : [], (path, err) => this.log.warn({ err, path }, 'access log write failed'));
+    this.exporter = s.otlpEndpoint
+      ? new OtlpHttpExporter({ endpoint: s.otlpEndpoint, serviceName: `${opts.config.workloadName}.${s.namespace}`, logger: opts.logger.child({ component: 'otlp' }), onDropped: (n) => this.stats.inc('tracing.spans_dropped', n) })
+      : undefined;
+    const tracer = new Tracer({ samplingPercent: opts.config.traceSamplingPercent, random: opts.random ?? Math.random, nodeId: nodeId(opts.config), ...(this.exporter ? { exporter: this.exporter } : {}) });
     const common = {
+      accessLog: this.accessLog,
+      tracer,
       tables: this.tables,
       pool: this.pool,
       stats: this.stats,
@@ -109,6 +121,12 @@ export class Sidecar implements Stoppable {
       defaultRouteTimeoutMs: s.routeTimeoutMs,
       random: opts.random ?? Math.random,
       hostname: os.hostname(),
+      limits: {
+        maxHeaderBytes: s.maxRequestHeadersKb * 1024,
+        headersTimeoutMs: s.requestHeadersTimeoutMs,
+        requestTimeoutMs: s.requestTimeoutMs,
+        keepAliveTimeoutMs: 60_000,
+      },
     };
     this.outbound = new HttpProxy({ ...common, direction: 'outbound', logger: opts.logger.child({ component: 'outbound' }) });
     this.inbound = new HttpProxy({ ...common, direction: 'inbound', tcpChains: true, logger: opts.logger.child({ component: 'inbound' }) });
@@ -127,6 +145,11 @@ export class Sidecar implements Stoppable {
   /** The routing table in force. */
   get table(): RoutingTable {
     return this.tables.current;
+  }
+
+  /** Requests (and upgraded/TCP connections) being handled right now. */
+  get inFlight(): number {
+    return this.outbound.inFlight + this.inbound.inFlight + (this.gateway?.http.inFlight ?? 0);
   }
 
   /** Bound ports (after start). */
@@ -206,6 +229,8 @@ export class Sidecar implements Stoppable {
       }
     }
     await this.admin.stop();
+    await this.exporter?.stop();
+    await this.accessLog.close();
     this.pool.destroy();
     if (this.ownsMetrics) await this.metrics.shutdown();
   }

@@ -69,7 +69,14 @@ export class DownstreamServer {
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       handlers.clientError?.(err);
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+      if (inFlight && !inFlight.headersSent && socket.writable) {
+        // The head was fine but the body was not (or came too slowly): answer through the response
+        // the proxy already holds, so the exchange completes and reports normally.
+        inFlight.writeHead(Number(status.slice(0, 3)), { connection: 'close', 'content-length': 0 });
+        inFlight.end();
+        inFlight.once('finish', () => socket.destroySoon());
+      } else if (!inFlight && socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       else socket.destroy();
     });
     this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxHeaderListSize: limits.maxHeaderBytes } });

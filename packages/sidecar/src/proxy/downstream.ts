@@ -39,9 +39,9 @@ export function connInfoOf(socket: Socket): ConnInfo {
   };
 }
 
-/** True when the request came over HTTP/2. */
+/** True when the request came over HTTP/2 (an HTTP/1 request line may claim `HTTP/2.0`: the stream decides). */
 export function isHttp2(req: DownstreamRequest): req is Http2ServerRequest {
-  return req.httpVersionMajor === 2;
+  return (req as Http2ServerRequest).stream !== undefined;
 }
 
 /** The request's authority: `:authority` in HTTP/2, `Host` in HTTP/1.1. */

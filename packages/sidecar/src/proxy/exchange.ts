@@ -21,6 +21,7 @@ import type { PeerLabels, RequestInfo, TrafficDirection } from './observer.js';
 import { labelsFromCluster, takePeerMetadata } from './peer-metadata.js';
 import { RequestBody } from './request-body.js';
 import type { SidecarStats } from './stats.js';
+import type { HopSpan, Tracer } from './tracing.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 /** What one proxied request needs from its proxy. */
@@ -36,9 +37,12 @@ export interface ExchangeContext {
   readonly hostname: string;
   /** How requests find their route (default: outbound by destination port, inbound by local port). */
   readonly matcher?: RequestMatcher;
+  /** Spans per hop and trace header propagation. */
+  readonly tracer?: Tracer;
   /** True while the proxy drains: responses close their connection. */
   readonly draining: () => boolean;
-  readonly onComplete: (info: RequestInfo) => void;
+  /** Reports a finished request (and the access log paths of its connection manager). */
+  readonly onComplete: (info: RequestInfo, accessLogs?: readonly string[]) => void;
 }
 
 /** Finds the route for a request on a connection (gateway listeners match by their filter chain). */
@@ -79,6 +83,9 @@ export class Exchange {
   private done = false;
   private delayTimer: NodeJS.Timeout | undefined;
   private forwarder: Forwarder | undefined;
+  private unwatch: (() => void) | undefined;
+  /** This hop's span (trace id, own span id, parent). */
+  readonly span: HopSpan | undefined;
 
   constructor(
     readonly ctx: ExchangeContext,
@@ -89,19 +96,23 @@ export class Exchange {
     this.path = req.url ?? '/';
     const rid = req.headers['x-request-id'];
     this.requestId = typeof rid === 'string' && rid ? rid : randomUUID();
+    this.span = ctx.tracer?.start(req.headers);
   }
 
   /** Routes and handles the request; completion is reported through the context. */
   run(): void {
     const { req, res, ctx } = this;
-    res.on('close', () => {
+    const gone = () => {
       if (!res.writableFinished && !this.done) {
         // The downstream went away before the response was complete.
         if (!this.hasFlag('UR') && !this.hasFlag('UT')) this.flag('DC');
         this.forwarder?.abort();
       }
       this.complete();
-    });
+    };
+    res.on('close', gone);
+    // A pipelined response waiting for its turn never sees its socket close: watch the socket too.
+    if (!isHttp2(req)) this.unwatch = watchSocket(req.socket, gone);
     if (ctx.direction === 'inbound') this.peer = takePeerMetadata(req.headers);
     else takePeerMetadata(req.headers); // the app must not speak for its sidecar
     const target = parseRequestTarget(req.url ?? '/', authorityOf(req));
@@ -277,6 +288,7 @@ export class Exchange {
   complete(): void {
     if (this.done) return;
     this.done = true;
+    this.unwatch?.();
     if (this.delayTimer) clearTimeout(this.delayTimer);
     this.forwarder?.cleanup();
     const { ctx, req, res } = this;
@@ -284,7 +296,7 @@ export class Exchange {
     const selfLabels = ctx.self.labels;
     const peer = this.peer ?? (ctx.direction === 'outbound' ? labelsFromCluster(cluster) : {});
     const ua = req.headers['user-agent'];
-    ctx.onComplete({
+    const info: RequestInfo = {
       direction: ctx.direction,
       source: ctx.direction === 'outbound' ? selfLabels : peer,
       destination: ctx.direction === 'outbound' ? peer : selfLabels,
@@ -302,8 +314,35 @@ export class Exchange {
       ...(this.upstreamHost ? { upstreamHost: this.upstreamHost } : {}),
       requestId: this.requestId,
       ...(typeof ua === 'string' ? { userAgent: ua } : {}),
+      httpProtocol: isHttp2(req) ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+      downstreamRemoteAddress: `${this.conn.remoteAddress}:${this.conn.remotePort}`,
+      ...(this.span ? { traceId: this.span.traceId } : {}),
+    };
+    if (this.span) ctx.tracer!.finish(this.span, info, BigInt(this.startTime.getTime()) * 1_000_000n);
+    ctx.onComplete(info, this.matched?.plan.accessLogs);
+  }
+}
+
+const watchers = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Calls `onClose` when the socket closes; returns the cancel. One listener per socket serves every
+ * request on it (cheaper than adding and removing one per request on a kept-alive connection).
+ */
+function watchSocket(socket: { once(event: 'close', cb: () => void): unknown }, onClose: () => void): () => void {
+  let set = watchers.get(socket);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    set = fresh;
+    watchers.set(socket, fresh);
+    socket.once('close', () => {
+      for (const cb of [...fresh]) cb();
+      fresh.clear();
     });
   }
+  const s = set;
+  s.add(onClose);
+  return () => s.delete(onClose);
 }
 
 /**

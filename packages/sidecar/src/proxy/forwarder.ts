@@ -128,6 +128,7 @@ export class Forwarder {
       headers[PEER_METADATA_HEADER] = ctx.self.metadataHeader;
       headers[PEER_METADATA_ID_HEADER] = ctx.self.id;
     }
+    if (ex.span) ctx.tracer!.inject(headers, ex.span);
     const levels = target.headerOps ? (plan.mostSpecificWins ? [...plan.requestMutations, target.headerOps.request] : [target.headerOps.request, ...plan.requestMutations]) : plan.requestMutations;
     if (levels.length > 0) applyHeaderMutations(headers, levels, ex.formatContext());
     const fromHeader = action.hostRewriteHeader ? req.headers[action.hostRewriteHeader] : undefined;

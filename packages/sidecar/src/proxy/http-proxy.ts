@@ -9,7 +9,9 @@ import type { DownstreamLimits } from './downstream-server.js';
 import { DEFAULT_LIMITS, DownstreamServer } from './downstream-server.js';
 import { Exchange } from './exchange.js';
 import type { ExchangeContext, RequestMatcher } from './exchange.js';
+import type { AccessLogWriter } from './access-log.js';
 import { connInfoOf } from './downstream.js';
+import type { Tracer } from './tracing.js';
 import { proxyTcp } from './tcp-proxy.js';
 import { handleUpgrade } from './upgrade.js';
 import type { PeerLabels, RequestInfo, RequestObserver, TrafficDirection } from './observer.js';
@@ -42,6 +44,8 @@ export interface HttpProxyOptions {
   readonly matcher?: RequestMatcher;
   /** Inbound: connections whose filter chain (by local port) is a TCP proxy are relayed as TCP. */
   readonly tcpChains?: boolean;
+  readonly accessLog?: AccessLogWriter;
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -132,8 +136,9 @@ export class HttpProxy {
       self: this.opts.self,
       defaultRouteTimeoutMs: this.opts.defaultRouteTimeoutMs,
       ...(this.opts.matcher ? { matcher: this.opts.matcher } : {}),
+      ...(this.opts.tracer ? { tracer: this.opts.tracer } : {}),
       draining: () => this.draining,
-      onComplete: (info) => this.complete(info),
+      onComplete: (info, accessLogs) => this.complete(info, accessLogs),
     };
   }
 
@@ -156,28 +161,11 @@ export class HttpProxy {
     handleUpgrade(this.context(), req, socket, head, conn);
   }
 
-  private complete(info: RequestInfo): void {
+  private complete(info: RequestInfo, accessLogs?: readonly string[]): void {
     this.inFlightCount--;
     const { stats, logger, observers } = this.opts;
     stats.recordRequest({ direction: info.direction, cluster: info.cluster, status: info.status, flags: info.responseFlags, durationMs: info.durationMs });
-    // Envoy's default access log fields, one line per request.
-    logger.debug(
-      {
-        direction: info.direction,
-        method: info.method,
-        path: info.path,
-        authority: info.host,
-        status: info.status,
-        flags: info.responseFlags.length > 0 ? info.responseFlags.join(',') : '-',
-        bytesReceived: info.requestBytes,
-        bytesSent: info.responseBytes,
-        durationMs: info.durationMs,
-        upstreamHost: info.upstreamHost,
-        cluster: info.cluster,
-        requestId: info.requestId,
-      },
-      'access',
-    );
+    this.opts.accessLog?.write(info, accessLogs);
     for (const o of observers) {
       try {
         o.onRequestComplete(info);

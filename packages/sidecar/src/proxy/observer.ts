@@ -47,6 +47,12 @@ export interface RequestInfo {
   readonly upstreamHost?: string;
   readonly requestId: string;
   readonly userAgent?: string;
+  /** `HTTP/1.1` or `HTTP/2` (absent for TCP). */
+  readonly httpProtocol?: string;
+  /** `address:port` of the downstream peer. */
+  readonly downstreamRemoteAddress?: string;
+  /** The trace this request belongs to (W3C / B3 trace id). */
+  readonly traceId?: string;
 }
 
 /** Receives every finished request (Mixer Report, custom telemetry). */

@@ -49,12 +49,21 @@ export function takePeerMetadata(headers: IncomingHttpHeaders | OutgoingHttpHead
   }
 }
 
-/** What the cluster name tells about a destination when its sidecar sent no metadata. */
+const clusterLabels = new Map<string, PeerLabels>();
+
+/** What the cluster name tells about a destination when its sidecar sent no metadata (cached per name). */
 export function labelsFromCluster(cluster: string | undefined): PeerLabels {
-  const parsed = cluster ? parseOutboundClusterName(cluster) : undefined;
-  if (!parsed) return {};
-  const m = /^([^.]+)\.([^.]+)\.svc\./.exec(parsed.host);
-  return m ? { service: m[1], namespace: m[2] } : { service: parsed.host };
+  if (!cluster) return {};
+  let labels = clusterLabels.get(cluster);
+  if (!labels) {
+    const parsed = parseOutboundClusterName(cluster);
+    const m = parsed ? /^([^.]+)\.([^.]+)\.svc\./.exec(parsed.host) : null;
+    labels = Object.freeze(!parsed ? {} : m ? { service: m[1], namespace: m[2] } : { service: parsed.host });
+    // Bounded: cluster names come from configuration, but a long-lived process sees many pushes.
+    if (clusterLabels.size > 10_000) clusterLabels.clear();
+    clusterLabels.set(cluster, labels);
+  }
+  return labels;
 }
 
 function prune(l: Record<string, string | undefined>): PeerLabels {

@@ -99,12 +99,31 @@ export function handleUpgrade(ctx: ExchangeContext, req: IncomingMessage, socket
   if (!picked.ok) return fail(picked.status, picked.flag);
   const { endpoint, runtime } = picked;
   where.upstreamHost = endpointKey(endpoint);
+  // The request goes up without a body: after a switch, bytes belong to the new protocol.
   const headers: OutgoingHttpHeaders = { ...req.headers, host: target.authority };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
   if (ctx.direction === 'outbound') {
     headers[PEER_METADATA_HEADER] = ctx.self.metadataHeader;
     headers[PEER_METADATA_ID_HEADER] = ctx.self.id;
   }
   const upstream = http.request({ host: endpoint.address, port: endpoint.port, method: req.method, path: target.path, headers, agent: false, setHost: false });
+  let switched = false;
+  // Until the upstream answers, the route timeout applies; a client that leaves ends it all.
+  const timeoutMs = action.timeoutMs ?? ctx.defaultRouteTimeoutMs;
+  const handshakeTimer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          upstream.destroy();
+          if (status === 0) fail(504, 'UT');
+        }, timeoutMs)
+      : undefined;
+  socket.on('end', () => {
+    if (switched) return;
+    upstream.destroy();
+    socket.destroy();
+  });
+  socket.on('close', () => clearTimeout(handshakeTimer));
   const connectTimer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), runtime.model.connectTimeoutMs);
   let connected = false;
   upstream.on('socket', (s: Socket) =>
@@ -115,6 +134,8 @@ export function handleUpgrade(ctx: ExchangeContext, req: IncomingMessage, socket
   );
   upstream.on('upgrade', (res: IncomingMessage, up: Socket, upHead: Buffer) => {
     clearTimeout(connectTimer);
+    clearTimeout(handshakeTimer);
+    switched = true;
     status = res.statusCode ?? 101;
     socket.write(headerBlock(res));
     if (upHead.length > 0) socket.write(upHead);
@@ -137,6 +158,7 @@ export function handleUpgrade(ctx: ExchangeContext, req: IncomingMessage, socket
   upstream.on('response', (res: IncomingMessage) => {
     // The upstream declined to switch protocols: relay its answer and close.
     clearTimeout(connectTimer);
+    clearTimeout(handshakeTimer);
     status = res.statusCode ?? 502;
     let body = '';
     res.setEncoding('utf8');
@@ -148,6 +170,7 @@ export function handleUpgrade(ctx: ExchangeContext, req: IncomingMessage, socket
   });
   upstream.on('error', () => {
     clearTimeout(connectTimer);
+    clearTimeout(handshakeTimer);
     if (status === 0) fail(503, connected ? 'UC' : 'UF');
     else socket.destroy();
   });

@@ -82,18 +82,31 @@ class PoolAgent extends http.Agent {
 
   override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
     requestsOnSocket.set(socket, (requestsOnSocket.get(socket) ?? 0) + 1);
-    // In use again: the idle timeout no longer applies (the route timeout does).
-    (socket as net.Socket).setTimeout(0);
     super.reuseSocket(socket, request);
   }
 
+  /**
+   * Node's keep-alive bookkeeping, with the cluster's `idle_timeout` as the socket timeout: the
+   * agent destroys a free socket whose timeout fires, and an active one ignores it (inactivity
+   * resets it anyway). A server's `Keep-Alive: timeout=N` hint shortens it, so the proxy closes
+   * first and never reuses a connection the server is closing. The timer is only touched when the
+   * value changes, not on every request.
+   */
   override keepSocketAlive(socket: Duplex): boolean {
     const max = this.circuit.maxRequestsPerConnection;
     if (max !== undefined && (requestsOnSocket.get(socket) ?? 0) >= max) return false;
-    const keep = (super.keepSocketAlive as (s: Duplex) => boolean)(socket);
-    // The agent destroys a free socket whose timeout fires: that is the cluster's idle_timeout.
-    if (keep) (socket as net.Socket).setTimeout(this.circuit.idleTimeoutMs);
-    return keep;
+    const s = socket as net.Socket & { _httpMessage?: { res?: { headers: http.IncomingHttpHeaders } } };
+    s.setKeepAlive(true, (this as unknown as { keepAliveMsecs?: number }).keepAliveMsecs ?? 1000);
+    s.unref();
+    let timeout = this.circuit.idleTimeoutMs;
+    const hint = s._httpMessage?.res?.headers['keep-alive'];
+    if (typeof hint === 'string') {
+      const m = /timeout=(\d+)/.exec(hint);
+      const serverMs = m ? Number(m[1]) * 1000 - 1000 : 0;
+      if (serverMs > 0 && (timeout === 0 || serverMs < timeout)) timeout = serverMs;
+    }
+    if (s.timeout !== timeout) s.setTimeout(timeout);
+    return true;
   }
 
   /** True when a kept-alive connection is free for the next request. */

@@ -116,6 +116,8 @@ export interface HttpConnectionManagerModel {
   readonly skipXffAppend?: boolean;
   /** `upgrade_configs`: upgrade types (`websocket`) allowed unless a route says otherwise. */
   readonly upgrades?: ReadonlyMap<string, boolean>;
+  /** `access_log` file paths (`FileAccessLog`); every request is written to each as a JSON line. */
+  readonly accessLogs?: readonly string[];
 }
 
 /** Everything accepted over xDS at one moment, by resource name. */

@@ -22,6 +22,8 @@ export interface RoutePlan {
   readonly skipXffAppend: boolean;
   /** Upgrade types allowed on this route: the route's `upgrade_configs` over the connection manager's. */
   readonly upgrades: ReadonlyMap<string, boolean>;
+  /** The connection manager's access log paths. */
+  readonly accessLogs: readonly string[];
 }
 
 /**
@@ -63,6 +65,7 @@ export function planRoute(hcm: HttpConnectionManagerModel, rc: RouteConfiguratio
     includeAttemptCountInResponse: vh.includeAttemptCountInResponse === true,
     useRemoteAddress: hcm.useRemoteAddress === true,
     skipXffAppend: hcm.skipXffAppend === true,
+    accessLogs: hcm.accessLogs ?? [],
     upgrades: new Map([...(hcm.upgrades ?? []), ...((route.action.kind === 'route' ? route.action.upgrades : undefined) ?? [])]),
   };
 }

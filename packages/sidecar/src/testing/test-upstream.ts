@@ -58,6 +58,7 @@ export async function startTestUpstream(name: string, opts: { mode?: 'ok' | 'fai
           else status = Number(h('x-fail-status') ?? 503);
         }
       }
+      if (!Number.isInteger(status) || status < 200 || status > 599) status = 200;
       const reply = () => {
         if (res.destroyed) return;
         if (reset) {

@@ -102,10 +102,12 @@ function httpConnectionManager(raw: Record<string, unknown>, at: string, p: Prob
   }
   const upgrades = new Map<string, boolean>();
   for (const u of arr(raw['upgrade_configs'])) upgrades.set(str(obj(u)['upgrade_type']).toLowerCase(), boolValue(obj(u)['enabled']) ?? true);
+  const accessLogs = arr(raw['access_log']).flatMap((a, i) => accessLogPath(obj(a), `${at}access_log[${i}]`, p));
   return {
     statPrefix,
     routes,
     httpFilters,
+    ...(accessLogs.length > 0 ? { accessLogs } : {}),
     ...(boolValue(raw['use_remote_address']) === true ? { useRemoteAddress: true } : {}),
     ...(raw['skip_xff_append'] === true ? { skipXffAppend: true } : {}),
     ...(upgrades.size > 0 ? { upgrades } : {}),
@@ -135,6 +137,23 @@ function httpFilter(raw: Record<string, unknown>, at: string, p: Problems): Http
   if (typeUrl === ExtensionTypeUrls.Router || (!typed && ROUTER_NAMES.has(name))) return [{ kind: 'router', name }];
   p.warn(`${at}${name || '(unnamed)'}: HTTP filter ${typeUrl || name} is not run by the sidecar`);
   return [];
+}
+
+/**
+ * An `access_log` entry (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/accesslog/v3/accesslog.proto):
+ * a `FileAccessLog` gives the path; lines are always the sidecar's JSON format. Other loggers
+ * (gRPC, OpenTelemetry) and access log filters are skipped with a warning.
+ */
+function accessLogPath(raw: Record<string, unknown>, at: string, p: Problems): string[] {
+  const typed = unpackTyped(raw['typed_config']);
+  if (!typed.ok || typed.typeUrl !== ExtensionTypeUrls.FileAccessLog) {
+    p.warn(`${at}: access logger ${typed.typeUrl || str(raw['name'])} is not run by the sidecar`);
+    return [];
+  }
+  if (isSet(raw['filter'])) p.warn(`${at}: access log filters are not applied by the sidecar (every request is logged)`);
+  const path = str(typed.value['path']);
+  if (!path) p.add(`${at}.typed_config.path`, 'a file access log needs a path');
+  return path ? [path] : [];
 }
 
 /** Filter names Envoy recognised before typed configs were required (Istio 1.4 still sent them). */

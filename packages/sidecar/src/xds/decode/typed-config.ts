@@ -20,6 +20,7 @@ const EXTENSION_PROTOS = [
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/config/route/v3/route.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
 ];
 
 /** Type URLs of the extension messages the sidecar acts on. */
@@ -36,6 +37,7 @@ export const ExtensionTypeUrls = {
   DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   HttpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+  FileAccessLog: 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
 } as const;
 
 let cached: protobuf.Root | undefined;
