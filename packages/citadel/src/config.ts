@@ -30,6 +30,40 @@ export function citadelSettings() {
       description: 'bootstrap token lifetime when the request names none (seconds); the agent reuses its token for every rotation',
     }),
     bootstrapTokenMaxTtlS: setting({ type: 'int', env: 'MESH_CITADEL_BOOTSTRAP_TOKEN_MAX_TTL_S', default: 365 * 86400, description: 'longest bootstrap token lifetime (seconds)' }),
+    caCertsDir: setting({
+      type: 'string',
+      env: 'MESH_CITADEL_CACERTS_DIR',
+      default: undefined,
+      description: "plugged-in CA: a directory in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), e.g. /etc/cacerts; unset: a self-signed root",
+    }),
+    rootStore: setting({
+      type: 'string',
+      env: 'MESH_CITADEL_ROOT_STORE',
+      default: 'file',
+      oneOf: ['file', 'kubernetes'],
+      description: 'where the self-signed root is kept: file (ca-key.pem 0600 in the state directory) or kubernetes (a Secret; needs MESH_CITADEL_KUBECONFIG)',
+    }),
+    kubeconfig: setting({
+      type: 'string',
+      env: 'MESH_CITADEL_KUBECONFIG',
+      default: undefined,
+      description: "the Kubernetes API for TokenReview and the CA Secret: in-cluster (the pod's service account) or a kubeconfig file; unset: no Kubernetes",
+    }),
+    caSecretNamespace: setting({ type: 'string', env: 'MESH_CITADEL_CA_SECRET_NAMESPACE', default: 'istio-system', description: 'namespace of the CA Secret (MESH_CITADEL_ROOT_STORE=kubernetes)' }),
+    caSecretName: setting({ type: 'string', env: 'MESH_CITADEL_CA_SECRET_NAME', default: 'istio-ca-secret', description: 'name of the CA Secret (MESH_CITADEL_ROOT_STORE=kubernetes)' }),
+    tokenReview: setting({
+      type: 'bool',
+      env: 'MESH_CITADEL_TOKEN_REVIEW',
+      default: true,
+      description: 'with MESH_CITADEL_KUBECONFIG: accept Kubernetes service-account tokens, checked with TokenReview (bootstrap tokens are always accepted)',
+    }),
+    tokenAudiences: setting({
+      type: 'list',
+      env: 'MESH_CITADEL_TOKEN_AUDIENCES',
+      default: ['istio-ca'],
+      description: "audiences a service-account token must be for (TokenReview spec.audiences); empty: the API server's own (legacy tokens)",
+    }),
+    kubeTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_CITADEL_KUBE_TIMEOUT_MS', default: 5000, description: 'deadline of each Kubernetes API call (TokenReview, Secret) (ms)' }),
     natsEnabled: setting({
       type: 'bool',
       env: 'MESH_CITADEL_NATS_ENABLED',
@@ -53,6 +87,10 @@ export function validateCitadelSettings(s: CitadelSettings): void {
   ] as const) {
     if (v <= 0) throw new SettingsError(`${flag} / ${env}: must be positive (got ${v})`);
   }
+  if (s.rootStore === 'kubernetes' && s.kubeconfig === undefined && s.caCertsDir === undefined) {
+    throw new SettingsError('MESH_CITADEL_ROOT_STORE=kubernetes needs MESH_CITADEL_KUBECONFIG (in-cluster, or a kubeconfig file)');
+  }
+  if (s.kubeTimeoutMs <= 0) throw new SettingsError(`--kube-timeout-ms / MESH_CITADEL_KUBE_TIMEOUT_MS: must be positive (got ${s.kubeTimeoutMs})`);
   if (s.defaultTtlS > s.maxTtlS) throw new SettingsError(`MESH_CITADEL_DEFAULT_TTL_S (${s.defaultTtlS}) exceeds MESH_CITADEL_MAX_TTL_S (${s.maxTtlS})`);
   if (s.bootstrapTokenDefaultTtlS > s.bootstrapTokenMaxTtlS) {
     throw new SettingsError(`MESH_CITADEL_BOOTSTRAP_TOKEN_DEFAULT_TTL_S (${s.bootstrapTokenDefaultTtlS}) exceeds MESH_CITADEL_BOOTSTRAP_TOKEN_MAX_TTL_S (${s.bootstrapTokenMaxTtlS})`);

@@ -53,6 +53,21 @@ export type { EncodeReportOptions, ReportDecodeFailure, ReportDecodeResult } fro
 export { GLOBAL_DICTIONARY, GLOBAL_DICTIONARY_BASE_SIZE, GLOBAL_WORDS, GlobalDictionary } from './mixer/global-words.js';
 export { REPEATED_ATTRIBUTES_SEMANTICS } from './mixer/messages.js';
 export type {
+  AdapterCheckResult,
+  AdapterEnv,
+  AdapterHandler,
+  AdapterInstance,
+  AdapterLogger,
+  AdapterQuotaArgs,
+  AdapterQuotaResult,
+  AdapterStatus,
+  InstanceValue,
+  MixerAdapter,
+  MixerAdapterApiVersion,
+  MixerAdapterModule,
+  TemplateName,
+} from './mixer/adapter-api.js';
+export type {
   CheckRequestMessage,
   CheckResponseMessage,
   CompressedAttributesMessage,

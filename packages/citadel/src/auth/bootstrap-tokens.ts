@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { parseSpiffeId } from '@mesh/shared-api';
+import { peekJwt } from './authenticator.js';
 import type { Authenticator, AuthResult, CallerCredentials } from './authenticator.js';
 import { signHs256, verifyHs256 } from './jws.js';
 
@@ -86,10 +87,21 @@ export class BootstrapTokens implements Authenticator {
     return { ok: true, identity: sub as string, method: this.method, ...(jti ? { credentialId: jti } : {}), expiresAt: new Date(c['exp'] * 1000) };
   }
 
-  /** {@link Authenticator}: the bearer token, if any, as a bootstrap token. */
+  /**
+   * {@link Authenticator}: the bearer token, if any, as a bootstrap token. A JWT with another
+   * algorithm (a Kubernetes service-account token is RS256) is not ours: `not-applicable`.
+   */
   async authenticate(credentials: CallerCredentials): Promise<AuthResult> {
     if (!credentials.bearerToken) return { ok: false, reason: 'missing-credentials', message: 'no bearer token' };
+    const alg = peekJwt(credentials.bearerToken)?.header['alg'];
+    if (typeof alg === 'string' && alg !== 'HS256' && alg !== 'none') return { ok: false, reason: 'not-applicable', message: `bootstrap token: a ${alg} JWT is not a bootstrap token` };
     return this.verify(credentials.bearerToken);
+  }
+
+  /** True when `token` claims to be one of ours (HS256, issuer mesh-citadel): other authenticators leave it alone. */
+  static looksLikeBootstrapToken(token: string): boolean {
+    const jwt = peekJwt(token);
+    return jwt?.header['alg'] === 'HS256' && jwt.payload['iss'] === BOOTSTRAP_TOKEN_ISSUER;
   }
 }
 

@@ -52,6 +52,10 @@ const BACKDATE_MS = 60_000;
 export class CertificateAuthority {
   private readonly signingCert: forge.pki.Certificate;
   private readonly signer: forge.pki.rsa.PrivateKey;
+  /** The earliest expiry on the path from the signing certificate to the root: no leaf outlives it. */
+  private readonly issuerNotAfter: number;
+  private readonly rootExpiry: Date;
+  private readonly authorityKeyId: string;
 
   constructor(
     private readonly keys: CaKeyMaterial,
@@ -63,6 +67,10 @@ export class CertificateAuthority {
     const ownKey = crypto.createPublicKey(keys.signingKey).export({ type: 'spki', format: 'der' });
     if (!certKey.equals(ownKey)) throw new MeshError('INTERNAL', 'the CA private key does not belong to the CA certificate');
     this.signer = forgeSigningKey(keys.signingKey);
+    const expiries = [keys.signingCertPem, ...keys.chainPems].map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime());
+    this.issuerNotAfter = Math.min(...expiries);
+    this.rootExpiry = new Date(Math.min(...keys.rootCertPems.map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime())));
+    this.authorityKeyId = keyIdentifierOf(this.signingCert);
   }
 
   /** The trust domain this CA issues identities in. */
@@ -75,9 +83,14 @@ export class CertificateAuthority {
     return this.keys.rootCertPems.join('');
   }
 
-  /** When the signing certificate expires; no certificate outlives it. */
+  /** When the signing certificate (or, if earlier, a certificate above it) expires; no certificate outlives it. */
   get notAfter(): Date {
-    return this.signingCert.validity.notAfter;
+    return new Date(this.issuerNotAfter);
+  }
+
+  /** When the (earliest-expiring) root of the trust bundle expires. */
+  get rootNotAfter(): Date {
+    return this.rootExpiry;
   }
 
   /** Checks a workload CSR and signs it for its one SPIFFE identity (authorization is the caller's job). */
@@ -115,8 +128,8 @@ export class CertificateAuthority {
   private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[]): IssuedCertificate {
     const now = this.clock();
     const caNotBefore = this.signingCert.validity.notBefore.getTime();
-    const caNotAfter = this.signingCert.validity.notAfter.getTime();
-    if (caNotAfter <= now) throw new MeshError('UNAVAILABLE', `the CA certificate expired at ${new Date(caNotAfter).toISOString()}; replace the CA key material`);
+    const caNotAfter = this.issuerNotAfter;
+    if (caNotAfter <= now) throw new MeshError('UNAVAILABLE', `the CA certificate chain expired at ${new Date(caNotAfter).toISOString()}; replace the CA key material`);
     const wanted = now + ttlSeconds * 1000;
     const notAfter = Math.min(wanted, caNotAfter);
     const cert = buildCertificate(
@@ -129,7 +142,7 @@ export class CertificateAuthority {
         extensions: [
           ...extensions,
           { name: 'subjectKeyIdentifier' },
-          { name: 'authorityKeyIdentifier', keyIdentifier: keyIdentifierOf(this.signingCert) },
+          { name: 'authorityKeyIdentifier', keyIdentifier: this.authorityKeyId },
         ],
       },
       this.signer,

@@ -12,6 +12,9 @@ export const CA_KEY_FILE = 'ca-key.pem';
 /** The root certificate in the state directory (Istio's file name): the trust bundle. */
 export const ROOT_CERT_FILE = 'root-cert.pem';
 
+/** Where the CA came from: a self-signed root in the state directory or in a Kubernetes Secret, or plugged-in key material (cacerts). */
+export type CaSource = 'self-signed-file' | 'self-signed-kubernetes' | 'plugged-in';
+
 /** A loaded or newly created CA and facts worth logging. */
 export interface LoadedCa {
   keys: CaKeyMaterial;
@@ -19,6 +22,7 @@ export interface LoadedCa {
   /** SHA-256 fingerprint of the root (as `openssl x509 -fingerprint -sha256` prints it). */
   fingerprint: string;
   notAfter: Date;
+  source?: CaSource;
 }
 
 /** How long to wait for the other file of the pair when another replica is creating the CA. */
@@ -57,10 +61,11 @@ export async function loadOrCreateSelfSignedCa(opts: { stateDir: string; trustDo
   }
   if (isExposed(keyFile)) opts.logger.warn({ file: keyFile }, 'the CA key file is readable by group or others; chmod 600 it');
   const loaded = checkPair(keyPem, certPem, keyFile, certFile);
-  return { keys: { signingKey: loaded.key, signingCertPem: certPem, chainPems: [certPem], rootCertPems: [certPem] }, created, fingerprint: loaded.cert.fingerprint256, notAfter: new Date(loaded.cert.validTo) };
+  return { keys: { signingKey: loaded.key, signingCertPem: certPem, chainPems: [certPem], rootCertPems: [certPem] }, created, fingerprint: loaded.cert.fingerprint256, notAfter: new Date(loaded.cert.validTo), source: 'self-signed-file' };
 }
 
-function checkPair(keyPem: string, certPem: string, keyFile: string, certFile: string): { key: KeyObject; cert: crypto.X509Certificate } {
+/** Parses a CA key and its certificate and checks they belong together, the certificate is a CA and has not expired. */
+export function checkPair(keyPem: string, certPem: string, keyFile: string, certFile: string): { key: KeyObject; cert: crypto.X509Certificate } {
   let key: KeyObject;
   let cert: crypto.X509Certificate;
   try {

@@ -50,6 +50,11 @@ export function certificateServiceHandlers(deps: CertificateServiceDeps): { Crea
     if (!auth.ok) {
       // Best effort, for the log only: which identity the unauthenticated caller asked for.
       const claimed = parseWorkloadCsr(req.csr ?? '', deps.ca.trustDomain);
+      if (auth.reason === 'unavailable') {
+        // Not the caller's fault: it retries (UNAVAILABLE), and an operator looks at the API server.
+        log.error({ peer, requestedIdentity: claimed.ok ? claimed.identity : undefined, reason: auth.reason, detail: auth.message }, 'CreateCertificate failed: cannot check the caller\'s token');
+        return refuse(cb, 'auth_unavailable', grpc.status.UNAVAILABLE, `cannot authenticate the caller right now: ${auth.message}`);
+      }
       log.warn({ peer, requestedIdentity: claimed.ok ? claimed.identity : undefined, reason: auth.reason, detail: auth.message }, 'CreateCertificate refused: caller not authenticated');
       return refuse(cb, 'unauthenticated', grpc.status.UNAUTHENTICATED, `authentication failed: ${auth.message}`);
     }

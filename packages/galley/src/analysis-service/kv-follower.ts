@@ -37,6 +37,8 @@ export class KvFollower {
   private bucketExists = false;
   private seen = 0;
   private kv: KV | undefined;
+  /** The shared stream-info request of this turn of the event loop (see {@link lastSequence}). */
+  private nextStatus: Promise<number> | undefined;
   private watch: { stop(): void } | undefined;
   private statusIter: { stop(): void } | undefined;
   private wake: (() => void) | undefined;
@@ -89,13 +91,32 @@ export class KvFollower {
     try {
       // Bounded by the caller's deadline, not the JetStream request timeout (NATS may be away).
       const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('catch-up deadline passed')), Math.max(0, deadline - Date.now()))));
-      target = (await Promise.race([kv.status(), expired])).streamInfo.state.last_seq;
+      target = await Promise.race([this.lastSequence(kv), expired]);
     } catch {
       return false;
     } finally {
       clearTimeout(timer);
     }
     return this.waitUntil(() => this.seen >= target, deadline);
+  }
+
+  /**
+   * The bucket's last sequence, read by one stream-info request that every caller of this turn of
+   * the event loop shares: the request leaves after they all asked, so its answer covers every
+   * write they completed before asking (read your writes), and a burst of concurrent writes costs
+   * one round trip instead of one each. Callers arriving after it left wait for the next one.
+   */
+  private lastSequence(kv: KV): Promise<number> {
+    if (!this.nextStatus) {
+      const pending = new Promise<number>((resolve, reject) => {
+        setImmediate(() => {
+          if (this.nextStatus === pending) this.nextStatus = undefined;
+          kv.status().then((s) => resolve(s.streamInfo.state.last_seq), reject);
+        });
+      });
+      this.nextStatus = pending;
+    }
+    return this.nextStatus;
   }
 
   /** Resolves true once `done()` holds, false at the deadline or on stop. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { PeerCertificateInfo } from '../security/tls/peer-identity.js';
 
 /** A downstream request: HTTP/1.1 or HTTP/2 (Node's compatibility API). */
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
@@ -19,6 +20,13 @@ export interface ConnInfo {
   readonly serverName?: string;
   /** The listener and filter chain that took the connection (gateway listeners). */
   readonly binding?: { readonly listener: string; readonly chain: number };
+  /**
+   * The authenticated peer of an mTLS connection as Istio's `source.principal`
+   * (`cluster.local/ns/<ns>/sa/<sa>`, the client certificate's SPIFFE ID without `spiffe://`).
+   */
+  readonly peerPrincipal?: string;
+  /** The verified client certificate of an mTLS connection. */
+  readonly peerCertificate?: PeerCertificateInfo;
 }
 
 /** An IPv4-mapped IPv6 address as plain IPv4. */

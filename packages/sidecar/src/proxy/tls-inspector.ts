@@ -66,3 +66,34 @@ function parseHello(b: Buffer): ClientHelloResult {
   }
   return serverName ? { kind: 'tls', serverName, alpn } : { kind: 'tls', alpn };
 }
+
+/**
+ * Reads a connection's first bytes until the ClientHello is complete (or the bytes are not TLS,
+ * or `timeoutMs` passes: then plaintext), pauses the socket and calls back with what was read,
+ * which the caller must replay.
+ */
+export function peekClientHello(socket: { on: NodeJS.EventEmitter['on']; off: NodeJS.EventEmitter['off']; once: NodeJS.EventEmitter['once']; pause(): unknown; resume(): unknown }, timeoutMs: number, done: (hello: ClientHelloResult, peeked: Buffer) => void): void {
+  let buf = Buffer.alloc(0);
+  let finished = false;
+  const finish = (r: ClientHelloResult): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.pause();
+    done(r, buf);
+  };
+  const timer = setTimeout(() => finish({ kind: 'not-tls' }), timeoutMs);
+  const onData = (c: Buffer): void => {
+    buf = Buffer.concat([buf, c]);
+    const r = readClientHello(buf);
+    if (r.kind !== 'need-more') finish(r);
+    else if (buf.length >= MAX_CLIENT_HELLO) finish({ kind: 'tls', alpn: [] });
+  };
+  socket.on('data', onData);
+  socket.once('close', () => {
+    finished = true;
+    clearTimeout(timer);
+  });
+  socket.resume();
+}

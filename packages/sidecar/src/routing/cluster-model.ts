@@ -4,12 +4,16 @@
  * upstream HTTP options.
  */
 
+import type { UpstreamTransportModel } from './tls-model.js';
+
 /** One upstream endpoint. */
 export interface EndpointModel {
   readonly address: string;
   readonly port: number;
   /** `endpoint.hostname`, used by `auto_host_rewrite`. */
   readonly hostname?: string;
+  /** `metadata.filter_metadata["envoy.transport_socket_match"]` (string fields): picks the cluster's transport socket. */
+  readonly transportMatch?: Readonly<Record<string, string>>;
 }
 
 /** Envoy `ClusterLoadAssignment`: the healthy endpoints of a cluster. */
@@ -77,4 +81,6 @@ export interface ClusterModel {
   /** `common_lb_config.healthy_panic_threshold` in percent (default 50). */
   readonly panicThresholdPercent?: number;
   readonly http?: UpstreamHttpModel;
+  /** `transport_socket` / `transport_socket_matches`: TLS to the endpoints (plaintext when absent). */
+  readonly transport?: UpstreamTransportModel;
 }

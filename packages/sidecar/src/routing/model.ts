@@ -68,6 +68,11 @@ export interface DownstreamTlsModel {
   readonly minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   readonly maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   readonly ciphers?: string;
+  /**
+   * SDS secrets from the sidecar's certificate agent instead of PEM (Istio's inbound mTLS:
+   * `default` for the certificate, `ROOTCA` to verify clients); `certChain`/`privateKey` are then empty.
+   */
+  readonly sds?: { readonly certificate?: string; readonly validation?: string };
 }
 
 /** Envoy `TcpProxy` (envoy.filters.network.tcp_proxy): relay the connection to a (weighted) cluster. */

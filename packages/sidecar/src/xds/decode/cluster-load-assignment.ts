@@ -1,3 +1,4 @@
+import { structToJson } from '@mesh/shared-api';
 import type { ValidationResult } from '@mesh/shared-api';
 import type { EndpointModel, LoadAssignmentModel } from '../../routing/cluster-model.js';
 import { arr, obj, Problems, str, uint32Value } from './fields.js';
@@ -36,8 +37,18 @@ export function loadAssignment(raw: Record<string, unknown>, at: string, p: Prob
       if (port === undefined || port < 1 || port > 65535) p.add(`${where}.port_value`, `an endpoint needs a port (1-65535), got ${String(port)}`);
       if (priorities[i] !== best || EXCLUDED_HEALTH.has(str(lb['health_status']))) continue;
       const hostname = str(obj(lb['endpoint'])['hostname']);
-      if (address && port) endpoints.push(hostname ? { address, port, hostname } : { address, port });
+      const transportMatch = transportMatchOf(lb['metadata']);
+      if (address && port) endpoints.push({ address, port, ...(hostname ? { hostname } : {}), ...(transportMatch ? { transportMatch } : {}) });
     }
   }
   return { clusterName, endpoints };
+}
+
+/** String fields of `metadata.filter_metadata["envoy.transport_socket_match"]` (Istio's `tlsMode`), which choose the endpoint's transport socket. */
+function transportMatchOf(metadata: unknown): Record<string, string> | undefined {
+  const json = structToJson(obj(obj(metadata)['filter_metadata'])['envoy.transport_socket_match']);
+  if (!json) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(json)) if (typeof v === 'string') out[k] = v;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

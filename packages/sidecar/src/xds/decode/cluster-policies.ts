@@ -3,6 +3,9 @@ import { DEFAULT_THRESHOLDS } from '../../routing/cluster-model.js';
 import { arr, durationMs, isSet, obj, percent, str, uint32Value } from './fields.js';
 import type { Problems } from './fields.js';
 import { ExtensionTypeUrls, unpackTyped } from './typed-config.js';
+import { structToJson } from '@mesh/shared-api';
+import type { UpstreamTlsModel, UpstreamTransportModel, ValidationSource } from '../../routing/tls-model.js';
+import { commonCertificate, commonValidation } from './downstream-tls.js';
 
 /**
  * The policy parts of an `envoy.config.cluster.v3.Cluster`: load balancer, circuit breakers,
@@ -164,4 +167,59 @@ function isPrime(n: number): boolean {
   if (!Number.isInteger(n) || n < 2) return false;
   for (let i = 2; i * i <= n; i++) if (n % i === 0) return false;
   return true;
+}
+
+/**
+ * One upstream transport socket: `envoy.transport_sockets.tls` with an `UpstreamTlsContext`
+ * (certificate and trust bundle inline, from files or from the agent over SDS, SAN matchers, SNI,
+ * ALPN), or `raw_buffer` (plaintext: undefined). Other transport sockets are violations.
+ */
+export function upstreamTls(raw: unknown, at: string, p: Problems): UpstreamTlsModel | undefined {
+  if (!isSet(raw)) return undefined;
+  const ts = obj(raw);
+  const typed = unpackTyped(ts['typed_config']);
+  if (typed.typeUrl === '' && RAW_BUFFER_NAMES.has(str(ts['name']))) return undefined;
+  if (typed.typeUrl.endsWith('.RawBuffer')) return undefined;
+  if (!typed.ok || typed.typeUrl !== ExtensionTypeUrls.UpstreamTlsContext) {
+    p.add(`${at}typed_config`, typed.ok || typed.typeUrl ? `transport socket ${typed.typeUrl || str(ts['name'])} is not supported by the sidecar` : typed.error);
+    return undefined;
+  }
+  const ctx = typed.value;
+  const cat = `${at}typed_config.common_tls_context.`;
+  const common = obj(ctx['common_tls_context']);
+  const certificate = commonCertificate(common, cat, p);
+  const { trustedCa, rootSecret, matchSubjectAltNames } = commonValidation(common, cat, p);
+  const validation: ValidationSource | undefined = rootSecret ? { kind: 'sds', name: rootSecret } : trustedCa ? { kind: 'pem', trustedCa } : undefined;
+  const sni = str(ctx['sni']);
+  return {
+    ...(certificate ? { certificate } : {}),
+    ...(validation ? { validation } : {}),
+    ...(matchSubjectAltNames.length > 0 ? { matchSubjectAltNames } : {}),
+    ...(sni ? { sni } : {}),
+    alpn: arr(common['alpn_protocols']).map(str).filter((a) => a !== ''),
+  };
+}
+
+const RAW_BUFFER_NAMES = new Set(['envoy.transport_sockets.raw_buffer', 'raw_buffer']);
+
+/**
+ * A cluster's `transport_socket` and `transport_socket_matches`
+ * (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#config-cluster-v3-cluster-transportsocketmatch):
+ * matches are tried in order against each endpoint's `envoy.transport_socket_match` metadata.
+ */
+export function upstreamTransport(raw: Record<string, unknown>, p: Problems): UpstreamTransportModel | undefined {
+  const tls = upstreamTls(raw['transport_socket'], 'transport_socket.', p);
+  const matches = arr(raw['transport_socket_matches']).map((mRaw, i) => {
+    const m = obj(mRaw);
+    const fields = structToJson(m['match']) ?? {};
+    const match: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      if (typeof v === 'string') match[k] = v;
+      else p.add(`transport_socket_matches[${i}].match.${k}`, 'only string values are matched by the sidecar');
+    }
+    const mtls = upstreamTls(m['transport_socket'], `transport_socket_matches[${i}].transport_socket.`, p);
+    return { name: str(m['name']), match, ...(mtls ? { tls: mtls } : {}) };
+  });
+  if (!tls && matches.length === 0) return undefined;
+  return { ...(tls ? { tls } : {}), ...(matches.length > 0 ? { matches } : {}) };
 }

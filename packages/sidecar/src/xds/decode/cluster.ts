@@ -2,7 +2,7 @@ import type { ValidationResult } from '@mesh/shared-api';
 import type { ClusterModel } from '../../routing/model.js';
 import { durationMs, isSet, obj, Problems, str } from './fields.js';
 import { loadAssignment } from './cluster-load-assignment.js';
-import { circuitBreakers, loadBalancing, outlierDetection, panicThreshold, upstreamHttp } from './cluster-policies.js';
+import { circuitBreakers, loadBalancing, outlierDetection, panicThreshold, upstreamHttp, upstreamTransport } from './cluster-policies.js';
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -26,14 +26,15 @@ export function decodeCluster(raw: Record<string, unknown>): ValidationResult<Cl
   const type = str(raw['type']) || 'STATIC';
   const connectTimeoutMs = durationMs(raw['connect_timeout']) ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (connectTimeoutMs <= 0) p.add('connect_timeout', 'connect_timeout must be positive');
+  const transport = upstreamTransport(raw, p);
   const policies = {
     ...loadBalancing(raw, p),
     ...optional('thresholds', circuitBreakers(raw['circuit_breakers'], p)),
     ...optional('outlierDetection', outlierDetection(raw['outlier_detection'], p)),
     panicThresholdPercent: panicThreshold(raw),
     http: upstreamHttp(raw, p),
+    ...optional('transport', transport),
   };
-  if (isSet(raw['transport_socket'])) p.warn(`cluster ${name}: transport_socket is not applied yet (plaintext upstream)`);
   let model: ClusterModel;
   switch (type) {
     case 'EDS': {

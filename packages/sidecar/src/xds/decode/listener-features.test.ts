@@ -36,8 +36,35 @@ describe('Listener features', () => {
     expect(l.filterChains[1]).toMatchObject({ match: { serverNames: ['b.example.com'] }, tcp: { clusters: [{ name: 'c', weight: 1 }], idleTimeoutMs: 5000, maxConnectAttempts: 1 } });
   });
 
+  it('decodes Istio\'s inbound mTLS context: the agent\'s default certificate and ROOTCA over SDS', () => {
+    const sds = (name: string) => ({ name, sds_config: { api_config_source: { api_type: 'GRPC', grpc_services: [{ envoy_grpc: { cluster_name: 'sds-grpc' } }] } } });
+    const r = listener([
+      {
+        filter_chain_match: { destination_port: { value: 8080 }, application_protocols: ['istio'] },
+        transport_socket: tlsTransportSocket({
+          common_tls_context: {
+            alpn_protocols: ['h2', 'http/1.1'],
+            tls_certificate_sds_secret_configs: [sds('default')],
+            combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ exact: 'spiffe://cluster.local/ns/a/sa/b' }] }, validation_context_sds_secret_config: sds('ROOTCA') },
+          },
+          require_client_certificate: { value: true },
+        }),
+        filters: [hcmFilter('r')],
+      },
+    ]);
+    if (!r.ok) throw new Error(nackMessage(r.errors));
+    expect(r.value[0]!.model.filterChains[0]!.tls).toEqual({
+      certChain: '',
+      privateKey: '',
+      requireClientCertificate: true,
+      matchSubjectAltNames: [{ kind: 'exact', value: 'spiffe://cluster.local/ns/a/sa/b', ignoreCase: false }],
+      alpn: ['h2', 'http/1.1'],
+      sds: { certificate: 'default', validation: 'ROOTCA' },
+    });
+  });
+
   it.each([
-    ['SDS certificates', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'default' }] } }), filters: [hcmFilter('r')] }, /SDS secrets are not supported/],
+    ['an SDS secret the agent does not serve', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'gateway-credential' }] } }), filters: [hcmFilter('r')] }, /SDS secret gateway-credential is not served/],
     ['a certificate file that does not exist', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificates: [{ certificate_chain: { filename: '/nonexistent/cert.pem' }, private_key: { inline_string: 'k' } }] } }), filters: [hcmFilter('r')] }, /cannot read \/nonexistent\/cert\.pem: ENOENT/],
     ['client certificates without a CA', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: PEM }, private_key: { inline_string: 'k' } }] }, require_client_certificate: { value: true } }), filters: [hcmFilter('r')] }, /needs a trusted_ca/],
     ['matching by source prefix', { filter_chain_match: { source_prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: { value: 8 } }] }, filters: [hcmFilter('r')] }, /IP prefix or source port/],

@@ -1,0 +1,77 @@
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { DownstreamTlsModel } from '../../routing/model.js';
+import { replaySocket } from '../../proxy/replay-socket.js';
+import type { PeerCertificateInfo } from './peer-identity.js';
+import { peerCertificateInfo, principalOf, sanMatches } from './peer-identity.js';
+import type { TlsSecrets } from './tls-secrets.js';
+
+/** A terminated TLS connection: the clear stream and who the client proved to be. */
+export interface SecuredConnection {
+  readonly socket: tls.TLSSocket;
+  /** The client's certificate, when it sent one that verified. */
+  readonly peer?: PeerCertificateInfo;
+  /** Istio's `source.principal` (`cluster.local/ns/<ns>/sa/<sa>`) from the client's SPIFFE ID. */
+  readonly principal?: string;
+}
+
+/** Why a TLS connection was refused, as Envoy's `ssl.*` listener stat suffix. */
+export type TlsFailure = 'no_certificate' | 'connection_error' | 'fail_verify_no_cert' | 'fail_verify_san';
+
+/**
+ * The ALPN answer of a server chain: its first protocol the client offers; otherwise the client's
+ * first (Envoy carries on without ALPN when nothing matches, where Node would refuse the
+ * handshake — a mesh client offering only `istio` must still get through).
+ */
+function selectAlpn(serverAlpn: readonly string[]): (arg: { protocols: string[] }) => string | undefined {
+  return ({ protocols }) => serverAlpn.find((p) => protocols.includes(p)) ?? protocols[0];
+}
+
+/**
+ * Terminates TLS on a connection with a chain's `DownstreamTlsContext`: the certificate from the
+ * config or the agent (SDS `default`, the context in force at this handshake, so rotation never
+ * touches established connections), client certificates required and verified against the trust
+ * bundle when the chain says so (mTLS), then the SAN matchers. `peeked` are bytes already read
+ * by the TLS inspector.
+ */
+export function terminateTls(
+  socket: net.Socket,
+  peeked: Buffer,
+  t: DownstreamTlsModel,
+  secrets: TlsSecrets,
+  done: (outcome: { ok: true; conn: SecuredConnection } | { ok: false; failure: TlsFailure; message: string }) => void,
+): void {
+  const ctx = secrets.serverContext(t);
+  if (!ctx.ok) {
+    socket.destroy();
+    return done({ ok: false, failure: ctx.reason === 'no_certificate' ? 'no_certificate' : 'connection_error', message: ctx.message });
+  }
+  const verifies = t.requireClientCertificate || t.trustedCa !== undefined || t.sds?.validation !== undefined;
+  // A plain net.Socket with nothing read yet is handed to TLS natively; otherwise relay the replayed bytes.
+  const transport = peeked.length > 0 ? (replaySocket(socket, peeked) as unknown as net.Socket) : socket;
+  const tlsSocket = new tls.TLSSocket(transport, {
+    isServer: true,
+    secureContext: ctx.context,
+    requestCert: verifies,
+    rejectUnauthorized: t.requireClientCertificate,
+    ...(t.alpn.length > 0 ? { ALPNCallback: selectAlpn(t.alpn) } : {}),
+  });
+  let settled = false;
+  const fail = (failure: TlsFailure, message: string): void => {
+    tlsSocket.destroy();
+    socket.destroy();
+    if (settled) return;
+    settled = true;
+    done({ ok: false, failure, message });
+  };
+  tlsSocket.on('error', (err: Error) => fail(/certificate/i.test(err.message) ? 'fail_verify_no_cert' : 'connection_error', err.message));
+  tlsSocket.once('secure', () => {
+    const cert = tlsSocket.getPeerCertificate();
+    if (t.requireClientCertificate && (!cert || !cert.raw)) return fail('fail_verify_no_cert', 'the client sent no certificate');
+    if (t.matchSubjectAltNames && !sanMatches(cert?.subjectaltname, t.matchSubjectAltNames)) return fail('fail_verify_san', `client certificate SANs ${cert?.subjectaltname ?? '(none)'} match none allowed`);
+    const peer = tlsSocket.authorized ? peerCertificateInfo(cert) : undefined;
+    const principal = peer ? principalOf(peer.uriSans) : undefined;
+    settled = true;
+    done({ ok: true, conn: { socket: tlsSocket, ...(peer ? { peer } : {}), ...(principal ? { principal } : {}) } });
+  });
+}
