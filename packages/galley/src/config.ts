@@ -1,5 +1,6 @@
 import { commonSettings, natsSettings, setting } from '@mesh/runtime';
 import type { Settings } from '@mesh/runtime';
+import { DEFAULT_INJECTION_SETTINGS } from '@mesh/injector';
 
 /** Every Galley setting, declared once (flag > `MESH_*` environment > default). */
 export const galleySpecs = {
@@ -99,6 +100,20 @@ export const galleySpecs = {
     description: 'PEM certificate of the webhook server (re-read when it changes); unset with the key: self-signed at start, for local use',
   }),
   webhookKeyFile: setting({ type: 'string', env: 'MESH_GALLEY_WEBHOOK_KEY_FILE', default: undefined, description: 'PEM private key of the webhook server certificate' }),
+  // Sidecar injection (/inject on the webhook server; src/webhooks/inject-settings.ts). Defaults: @mesh/injector's, as meshctl kube-inject.
+  injectSidecarImage: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_SIDECAR_IMAGE', default: DEFAULT_INJECTION_SETTINGS.sidecarImage, description: 'image of the injected sidecar container' }),
+  injectInitImage: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_INIT_IMAGE', default: DEFAULT_INJECTION_SETTINGS.initImage, description: 'image of the injected init container that installs the iptables redirect' }),
+  injectPilotAddress: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_PILOT_ADDRESS', default: DEFAULT_INJECTION_SETTINGS.pilotAddress, description: "Pilot's xDS address (host:port) given to injected sidecars" }),
+  injectCitadelAddress: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_CITADEL_ADDRESS', default: DEFAULT_INJECTION_SETTINGS.citadelAddress, description: "Citadel's address given to injected sidecars; none: no certificates, no identity volumes" }),
+  injectMixerAddress: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_MIXER_ADDRESS', default: DEFAULT_INJECTION_SETTINGS.mixerAddress, description: "Mixer's address given to injected sidecars; none: no telemetry reports" }),
+  injectTrustDomain: setting({ type: 'string', env: 'MESH_GALLEY_INJECT_TRUST_DOMAIN', default: DEFAULT_INJECTION_SETTINGS.trustDomain, description: 'trust domain of the identities injected sidecars ask for' }),
+  injectProxyUid: setting({ type: 'int', env: 'MESH_GALLEY_INJECT_PROXY_UID', default: DEFAULT_INJECTION_SETTINGS.proxyUid, description: "UID the injected proxy runs as; the redirect lets this UID's traffic out untouched" }),
+  injectHoldApplication: setting({
+    type: 'bool',
+    env: 'MESH_GALLEY_INJECT_HOLD_APPLICATION',
+    default: DEFAULT_INJECTION_SETTINGS.holdApplicationUntilProxyStarts,
+    description: "start the app's containers only once the injected proxy is ready (proxy first, postStart wait)",
+  }),
 };
 
 /** Galley's parsed, frozen settings. */

@@ -13,7 +13,7 @@ export type {
   VirtualServiceSpec,
 } from './config/networking.js';
 export { CLUSTER_SCOPE_TOKEN, configKey, configKeyPrefix, parseConfigKey } from './config/keys.js';
-export { fieldPath, validateResource } from './config/validate.js';
+export { fieldPath, precompileValidators, validateResource } from './config/validate.js';
 export { SPEC_SCHEMAS } from './schemas/index.js';
 export { SEMANTIC_VALIDATORS } from './validation/index.js';
 export type { SemanticContext, SemanticFindings, SemanticValidator } from './validation/semantic.js';

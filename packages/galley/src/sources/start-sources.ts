@@ -3,6 +3,7 @@ import type { GalleySettings } from '../config.js';
 import type { ConfigStore } from '../store/config-store.js';
 import type { AdmissionWarningsHook } from '../validation/admission-warnings.js';
 import { createWebhookMetrics, WebhookServer } from '../webhooks/webhook-server.js';
+import { injectionSettingsFrom } from '../webhooks/inject-settings.js';
 import { loadWebhookTls } from '../webhooks/webhook-tls.js';
 import { DirectorySource } from './directory/directory-source.js';
 import { ClientNodeResourceClient, loadKubeConfig } from './kube/kube-api.js';
@@ -55,6 +56,7 @@ export async function startSources(deps: SourcesDeps): Promise<RunningSources> {
         metrics: createWebhookMetrics(deps.meter),
         admissionWarnings: deps.admissionWarnings,
         reload: certFile && keyFile ? { certFile, keyFile } : undefined,
+        injection: injectionSettingsFrom(settings),
       });
       stops.push(() => server.stop());
       webhookPort = await server.start();

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Server } from 'node:https';
+import { reviewInjection } from '@mesh/injector';
+import type { InjectionSettings } from '@mesh/injector';
 import type { Logger, ProcessMetrics } from '@mesh/runtime';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -12,8 +14,8 @@ import { readPair } from './webhook-tls.js';
 
 /** What the webhook server counts. */
 export interface WebhookMetrics {
-  /** One review answered, by endpoint and result (allowed, denied, malformed). */
-  recordReview(endpoint: WebhookEndpoint, result: 'allowed' | 'denied' | 'malformed'): void;
+  /** One review answered, by endpoint and result (allowed, denied, malformed; /inject: injected, skipped, denied, malformed). */
+  recordReview(endpoint: WebhookEndpoint | 'inject', result: 'allowed' | 'denied' | 'malformed' | 'injected' | 'skipped'): void;
 }
 
 /** `galley_webhook_reviews_total{endpoint, result}` on the process meter. */
@@ -33,7 +35,12 @@ export interface WebhookServerOptions {
   admissionWarnings?: AdmissionWarningsHook;
   /** Files to re-read when they change (a renewed Secret), and how often to look (ms). */
   reload?: { certFile: string; keyFile: string; intervalMs?: number };
+  /** Serve the mutating webhook `POST /inject` (sidecar injection) with these settings. */
+  injection?: InjectionSettings;
 }
+
+/** The mutating webhook's path (Istio's). */
+export const INJECT_PATH = '/inject';
 
 /** Kubernetes caps objects near 3 MiB; a review carries the object (twice on UPDATE). */
 const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
@@ -59,7 +66,9 @@ export class WebhookServer {
       if (code === 500) this.logger.error({ err }, 'unexpected error while answering an admission review');
       return reply.code(code).send(status(code, code === 500 ? 'internal error; the Galley log has the details' : err.message));
     });
-    this.app.setNotFoundHandler((_req, reply) => reply.code(404).send(status(404, `not found; the webhooks are POST ${Object.values(WEBHOOK_PATHS).join(' and POST ')}`)));
+    const paths = [...Object.values(WEBHOOK_PATHS), ...(opts.injection ? [INJECT_PATH] : [])];
+    this.app.setNotFoundHandler((_req, reply) => reply.code(404).send(status(404, `not found; the webhooks are POST ${paths.join(' and POST ')}`)));
+    if (opts.injection) this.registerInject(opts.injection);
     for (const endpoint of Object.keys(WEBHOOK_PATHS) as WebhookEndpoint[]) {
       this.app.post(WEBHOOK_PATHS[endpoint], async (req, reply) => {
         const outcome = reviewAdmission(req.body, endpoint);
@@ -82,11 +91,31 @@ export class WebhookServer {
     }
   }
 
+  /**
+   * `POST /inject`: the mutating webhook (AdmissionReview v1 in and out). Injected pods get a
+   * JSON Patch; skipped ones are allowed unchanged; a pod whose annotations cannot be honoured is
+   * denied with the reason. The decision and the pod are @mesh/injector's, as `meshctl kube-inject`.
+   */
+  private registerInject(settings: InjectionSettings): void {
+    this.app.post(INJECT_PATH, async (req, reply) => {
+      const outcome = reviewInjection(req.body, settings);
+      if (!outcome.ok) {
+        this.opts.metrics?.recordReview('inject', 'malformed');
+        return reply.code(400).send(status(400, outcome.message));
+      }
+      this.opts.metrics?.recordReview('inject', outcome.result);
+      const fields = { ...outcome.pod, uid: outcome.review.response.uid, result: outcome.result, reason: outcome.reason };
+      if (outcome.result === 'denied') this.logger.info(fields, 'sidecar injection refused');
+      else this.logger.debug(fields, 'sidecar injection review answered');
+      return reply.code(200).send(outcome.review);
+    });
+  }
+
   /** Listens and returns the bound port (port 0 picks a free one). */
   async start(): Promise<number> {
     await this.app.listen({ host: this.opts.host, port: this.opts.port });
     this.started = true;
-    this.logger.info({ port: this.port, host: this.opts.host }, 'admission webhooks listening (HTTPS): /admitpilot, /admitmixer');
+    this.logger.info({ port: this.port, host: this.opts.host }, `admission webhooks listening (HTTPS): /admitpilot, /admitmixer${this.opts.injection ? `, ${INJECT_PATH}` : ''}`);
     if (this.opts.reload) {
       this.lastMtimes = await this.mtimes();
       this.reloadTimer = setInterval(() => void this.reloadIfChanged(), this.opts.reload.intervalMs ?? 60_000);

@@ -10,13 +10,32 @@ import type { ConfigResource } from './resource.js';
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-// `errorMessage` on a schema node replaces ajv's wording for that node (an annotation only).
-ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+let ajv: Ajv | undefined;
+/** Compiled spec validators by kind, compiled on first use: a process that never validates (a sidecar) never pays for them. */
+const validators = new Map<string, ValidateFunction | null>();
 
-const validators = new Map<string, ValidateFunction>(
-  KINDS.filter((k) => SPEC_SCHEMAS[k.kind]).map((k) => [k.kind, ajv.compile(SPEC_SCHEMAS[k.kind]!)]),
-);
+function specValidator(kind: string): ValidateFunction | undefined {
+  let v = validators.get(kind);
+  if (v === undefined) {
+    const schema = SPEC_SCHEMAS[kind];
+    if (schema && !ajv) {
+      ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+      // `errorMessage` on a schema node replaces ajv's wording for that node (an annotation only).
+      ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+    }
+    v = schema ? ajv!.compile(schema) : null;
+    validators.set(kind, v);
+  }
+  return v ?? undefined;
+}
+
+/**
+ * Compiles every kind's spec validator now (about a second for all kinds): a service that
+ * validates calls this at start-up so its first requests are not the ones that pay for it.
+ */
+export function precompileValidators(): void {
+  for (const k of KINDS) specValidator(k.kind);
+}
 
 /** `/spec/http/0/route` → `spec.http[0].route`: the field path as a person writes it in YAML. */
 export function fieldPath(prefix: string, instancePath: string, extra?: string): string {
@@ -107,7 +126,7 @@ export function validateResource(input: unknown, defaultNamespace = 'default'): 
   if (typeof spec !== 'object' || Array.isArray(spec)) {
     errors.push({ field: 'spec', message: 'must be an object' });
   } else if (kind) {
-    const validate = validators.get(kind.kind);
+    const validate = specValidator(kind.kind);
     if (validate && !validate(spec)) errors.push(...(validate.errors ?? []).map(describe));
   }
   if (errors.length > 0 || !kind) return { ok: false, errors };
