@@ -93,6 +93,13 @@ function sample(pid: number): { rssMb: number; cpuS: number } {
   return { rssMb: rssKb / 1024, cpuS: ticks / 100 };
 }
 
+/** Pilot's own view of its memory (MB) from its /metrics: V8 heap used and reserved, and external (Buffers, native). */
+async function heapOf(adminPort: number): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number }> {
+  const text = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
+  const read = (name: string): number => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return { heapUsedMb: read('nodejs_heap_size_used_bytes'), heapTotalMb: read('nodejs_heap_size_total_bytes'), externalMb: read('nodejs_external_memory_bytes') };
+}
+
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
@@ -158,7 +165,8 @@ async function main(): Promise<void> {
   const load = spawn(process.execPath, [...loadArgs, path.join(__dirname, 'pilot-scale-load.js')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const synced = (await request(load, { type: 'start', target: `127.0.0.1:${xdsPort}`, proxies })) as Extract<LoadMessage, { type: 'synced' }>;
   const afterConnect = sample(pid);
-  log(`${PROXIES} proxies connected and ACKed CDS/EDS/LDS/RDS in ${synced.ms} ms (${synced.reconnects} reconnects); Pilot RSS ${afterConnect.rssMb.toFixed(0)} MB`);
+  const heapAfterConnect = await heapOf(adminPort);
+  log(`${PROXIES} proxies connected and ACKed CDS/EDS/LDS/RDS in ${synced.ms} ms (${synced.reconnects} reconnects); Pilot RSS ${afterConnect.rssMb.toFixed(0)} MB (${JSON.stringify(heapAfterConnect)})`);
   await quiet(load);
 
   // Config pushes: one VirtualService change at a time; the proxies that see the service must ACK new RDS.
@@ -226,6 +234,9 @@ async function main(): Promise<void> {
     churnCpuPct: Math.round((100 * churnCpu) / (CHURN_SECONDS + 2)),
     rssPeakMb: Math.round(peakRss),
     rssEndMb: Math.round(end.rssMb),
+    rssAfterConnectMb: Math.round(afterConnect.rssMb),
+    heapAfterConnect,
+    heapEnd: await heapOf(adminPort),
     cpuTotalS: Math.round(end.cpuS - start.cpuS),
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
