@@ -79,7 +79,7 @@ function sidecarContainer(pod: PodTemplate, s: InjectionSettings, servicePort: n
     name: SIDECAR_CONTAINER,
     image: s.sidecarImage,
     imagePullPolicy: s.imagePullPolicy,
-    command: ['node', 'packages/sidecar/bin/mesh-sidecar.js'],
+    command: ['node', '/app/bin/mesh-sidecar.js'],
     env,
     // The probe runs inside the pod: the admin server is bound to loopback (it serves /quitquitquit).
     readinessProbe: { exec: { command: ['node', '-e', readyScript(s.adminPort, 0)] }, initialDelaySeconds: 1, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 30 },

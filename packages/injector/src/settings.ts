@@ -4,9 +4,9 @@
  * {@link DEFAULT_INJECTION_SETTINGS}, so the two produce the same objects by default.
  */
 export interface InjectionSettings {
-  /** Image of the sidecar container (the ts-mesh image: node + the workspace). */
+  /** Image of the sidecar container (deploy/docker/proxy.Dockerfile: node + @mesh/sidecar at /app). */
   readonly sidecarImage: string;
-  /** Image of the init container: has `iptables-restore` (deploy/docker/Dockerfile.init). */
+  /** Image of the init container: has `iptables-restore` (deploy/docker/proxy-init.Dockerfile). */
   readonly initImage: string;
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   /** Pilot's plaintext xDS address, `host:port`. */
@@ -34,10 +34,10 @@ export interface InjectionSettings {
   readonly tokenAudience: string;
 }
 
-/** The defaults of the Kubernetes manifests in deploy/ (namespace mesh-system, image ts-mesh:0.1.0). */
+/** The defaults of the Kubernetes manifests in deploy/ (namespace mesh-system, images ts-mesh-*:0.1.0). */
 export const DEFAULT_INJECTION_SETTINGS: InjectionSettings = Object.freeze({
-  sidecarImage: 'ts-mesh:0.1.0',
-  initImage: 'ts-mesh-init:0.1.0',
+  sidecarImage: 'ts-mesh-proxy:0.1.0',
+  initImage: 'ts-mesh-proxy-init:0.1.0',
   imagePullPolicy: 'IfNotPresent',
   pilotAddress: 'mesh-pilot.mesh-system.svc:15010',
   citadelAddress: 'mesh-citadel.mesh-system.svc:8060',

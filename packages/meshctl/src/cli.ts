@@ -5,6 +5,10 @@ import type { ConfigResource } from '@mesh/shared-api';
 import { runAnalyze } from './analyze-command.js';
 import { readDocuments } from './documents.js';
 import { GalleyClient, GalleyError } from './galley-client.js';
+import { CommandError, defaultManifestsDir, runInstall, runKubeInject, runProxyConfig, runTokenCreate, runTop, sidecarAdmins } from './ops-commands.js';
+import type { OpsIo } from './ops-commands.js';
+import type { Colours, OutputFormat } from './output.js';
+import { colours, outputFormat, serialise } from './output.js';
 import { formatSyncz } from './proxy-status.js';
 import type { SyncEntry } from './proxy-status.js';
 import { runValidate } from './validate-command.js';
@@ -14,6 +18,10 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   stdin?: () => string;
+  /** stdout is a terminal: tables get colour (unless NO_COLOR). */
+  isTTY?: boolean;
+  /** stderr is a terminal: progress is shown there for anything taking more than a second. */
+  errIsTTY?: boolean;
 }
 
 const USAGE = `meshctl: the command-line client for the mesh
@@ -22,7 +30,20 @@ Usage:
   meshctl apply -f <file|dir|-> [-f ...] [-n <namespace>]   create or update config in Galley
   meshctl get <kind> [name] [-n <namespace> | -A] [-o yaml|json]
   meshctl delete <kind> <name> [-n <namespace>]  |  meshctl delete -f <file>
-  meshctl proxy-status [-o json]                             each sidecar's xDS sync state (from Pilot)
+  meshctl proxy-status [-o json|yaml]                        each sidecar's xDS sync state (from Pilot)
+  meshctl proxy-config listeners|routes|clusters|endpoints|secrets [<sidecar>] [--admin <url>] [-o json|yaml]
+                                      what one sidecar holds, from its admin endpoint (<sidecar>: its
+                                      workload name, name.namespace or node id)
+  meshctl top [--interval <s>] [--admin <url> ...] [-o json|yaml]
+                                      request rate, error rate and latency per service, from the
+                                      sidecars' metrics over --interval seconds (default 3; 0: totals)
+  meshctl kube-inject -f <file|-> [--sidecar-image i] [--init-image i] [--pilot-address a]
+                      [--citadel-address a|none] [--mixer-address a|none] [--proxy-uid n] [--no-hold]
+                                      the workloads with the sidecar added, as the /inject webhook does
+  meshctl install [--profile demo|default|minimal] [--manifests <dir>] [-o yaml|json]
+                                      the Kubernetes manifests of a profile (pipe to kubectl apply -f -)
+  meshctl token create --service-account <sa> [-n <namespace>] [--ttl 24h]
+                                      a bootstrap token from Citadel for a workload outside Kubernetes
   meshctl validate -f <file|dir|-> [-f ...] [-n <ns>] [-o json|yaml]
                                       check config offline with Galley's rules; exit 1 if any is invalid
   meshctl analyze [-f <file|dir|->] [-n <namespace> | -A] [-o json|yaml] [--failure-threshold Error|Warning|Info]
@@ -35,6 +56,11 @@ Settings (flag > environment > default):
   --galley <url>        env MESH_GALLEY_URL, default http://127.0.0.1:9901
   --token-file <path>   env MESH_TOKEN_FILE: bearer token for Galley (unset: anonymous)
   --pilot <url>         env MESH_PILOT_ADMIN_URL, default http://127.0.0.1:15014
+  --admin <url|port>    a sidecar's admin endpoint (repeatable); unset: the sidecars on this host
+                        that connect to that Pilot (local mode)
+  --citadel <url>       env MESH_CITADEL_ADMIN_URL, default http://127.0.0.1:15016 (Citadel's admin port)
+  --admin-token-file    env MESH_CITADEL_ADMIN_TOKEN_FILE, default .mesh/run/citadel-admin.token (./dev up's)
+Output: tables for people (colour on a terminal; NO_COLOR turns it off), -o json|yaml for scripts.
 Kinds: virtualservices (vs), destinationrules (dr), and their Kind names.
 `;
 
@@ -54,6 +80,22 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         pilot: { type: 'string' },
         'token-file': { type: 'string' },
         'failure-threshold': { type: 'string' },
+        admin: { type: 'string', multiple: true },
+        interval: { type: 'string' },
+        'sidecar-image': { type: 'string' },
+        'init-image': { type: 'string' },
+        'pilot-address': { type: 'string' },
+        'citadel-address': { type: 'string' },
+        'mixer-address': { type: 'string' },
+        'proxy-uid': { type: 'string' },
+        'no-hold': { type: 'boolean' },
+        profile: { type: 'string' },
+        manifests: { type: 'string' },
+        kubectl: { type: 'string' },
+        'service-account': { type: 'string' },
+        ttl: { type: 'string' },
+        citadel: { type: 'string' },
+        'admin-token-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -76,6 +118,14 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     io.err(`meshctl: -o ${output}: use yaml or json\n`);
     return 2;
   }
+  const c = colours(io.isTTY, env);
+  const ops: OpsIo = { out: io.out, err: io.err, stdin: io.stdin, colours: c, progress: { isTTY: io.errIsTTY === true, write: io.err } };
+  const format = (allowed?: OutputFormat[]): OutputFormat => {
+    const f = outputFormat(output, allowed);
+    if (typeof f === 'object') throw new CommandError(f.error, 2);
+    return f;
+  };
+  const pilotUrl = values.pilot ?? env['MESH_PILOT_ADMIN_URL'] ?? 'http://127.0.0.1:15014';
   try {
     switch (command) {
       case 'apply':
@@ -93,7 +143,44 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
           io,
         );
       case 'proxy-status':
-        return await proxyStatus(values.pilot ?? env['MESH_PILOT_ADMIN_URL'] ?? 'http://127.0.0.1:15014', output, io);
+        return await proxyStatus(pilotUrl, format(), c, io);
+      case 'proxy-config':
+        return await runProxyConfig(rest, sidecarAdmins(values.admin ?? [], pilotUrl), format(), ops);
+      case 'top': {
+        const interval = Number((values.interval ?? '3').replace(/s$/, ''));
+        if (!Number.isFinite(interval) || interval < 0) throw new CommandError(`--interval ${values.interval}: use seconds`, 2);
+        return await runTop(sidecarAdmins(values.admin ?? [], pilotUrl), interval, format(), ops);
+      }
+      case 'kube-inject':
+        return runKubeInject(
+          values.filename ?? [],
+          {
+            sidecarImage: values['sidecar-image'],
+            initImage: values['init-image'],
+            pilotAddress: values['pilot-address'],
+            citadelAddress: values['citadel-address'],
+            mixerAddress: values['mixer-address'],
+            proxyUid: values['proxy-uid'],
+            noHold: values['no-hold'],
+          },
+          format(['yaml', 'json']),
+          ops,
+        );
+      case 'install':
+        return await runInstall({ profile: values.profile ?? 'default', manifestsDir: values.manifests ?? defaultManifestsDir(), kubectl: values.kubectl ?? 'kubectl' }, format(['yaml', 'json']), ops);
+      case 'token':
+        if (rest[0] !== 'create') throw new CommandError('meshctl token: the command is `meshctl token create --service-account <sa> [-n <ns>] [--ttl 24h]`', 2);
+        return await runTokenCreate(
+          {
+            citadelUrl: values.citadel ?? env['MESH_CITADEL_ADMIN_URL'] ?? 'http://127.0.0.1:15016',
+            adminTokenFile: values['admin-token-file'] ?? env['MESH_CITADEL_ADMIN_TOKEN_FILE'] ?? '.mesh/run/citadel-admin.token',
+            namespace,
+            serviceAccount: values['service-account'],
+            ttl: values.ttl,
+          },
+          format(),
+          ops,
+        );
       default:
         io.err(`meshctl: unknown command "${command}"\n${USAGE}`);
         return 2;
@@ -106,6 +193,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
       }
       return 1;
+    }
+    if (err instanceof CommandError) {
+      io.err(`meshctl: ${err.message}\n`);
+      return err.exitCode;
     }
     io.err(`meshctl: ${(err as Error).message}\n`);
     return 1;
@@ -189,13 +280,13 @@ async function del(galley: GalleyClient, args: string[], files: string[], namesp
   return code;
 }
 
-async function proxyStatus(pilotUrl: string, output: string | undefined, io: CliIo): Promise<number> {
+async function proxyStatus(pilotUrl: string, output: OutputFormat, c: Colours, io: CliIo): Promise<number> {
   const res = await fetch(new URL('/debug/syncz', pilotUrl), { signal: AbortSignal.timeout(5000) }).catch((err: Error) => {
     throw new Error(`cannot reach Pilot's debug endpoint at ${pilotUrl}: ${err.message}`);
   });
   if (!res.ok) throw new Error(`Pilot answered ${res.status} for /debug/syncz`);
   const entries = (await res.json()) as SyncEntry[];
-  io.out(output === 'json' ? JSON.stringify(entries, null, 2) + '\n' : formatSyncz(entries));
+  io.out(output === 'table' ? formatSyncz(entries, c.enabled ? c : undefined) : serialise(entries, output));
   return 0;
 }
 

@@ -1,3 +1,6 @@
+import type { Colours } from './output.js';
+import { renderTable } from './output.js';
+
 /** One proxy as Pilot's /debug/syncz reports it. */
 export interface SyncEntry {
   proxyId: string;
@@ -20,17 +23,16 @@ export function syncState(t: SyncEntry['types'][string] | undefined): string {
   return t.acked === t.sent ? 'SYNCED' : 'STALE';
 }
 
-/** Renders `meshctl proxy-status`, with every NACK's message under the table. */
-export function formatSyncz(entries: readonly SyncEntry[]): string {
-  const header = ['NAME', ...TYPE_COLUMNS.map(([, c]) => c)];
-  const rows = entries.map((e) => [e.proxyId, ...TYPE_COLUMNS.map(([t]) => syncState(e.types[t]))]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]! + 3)).join('').trimEnd() + '\n';
-  let out = line(header) + rows.map(line).join('');
+/** Renders `meshctl proxy-status`, with every NACK's message under the table; states coloured when `c` is on. */
+export function formatSyncz(entries: readonly SyncEntry[], c?: Colours): string {
+  const header = ['NAME', ...TYPE_COLUMNS.map(([, col]) => col)];
+  const paint = (state: string): string => (!c ? state : state === 'SYNCED' ? c.green(state) : state === 'NACKED' ? c.red(state) : c.yellow(state));
+  const rows = entries.map((e) => [e.proxyId, ...TYPE_COLUMNS.map(([t]) => paint(syncState(e.types[t])))]);
+  let out = renderTable(header, rows);
   for (const e of entries) {
-    for (const [t, c] of TYPE_COLUMNS) {
+    for (const [t, col] of TYPE_COLUMNS) {
       const nack = e.types[t]?.lastNack;
-      if (nack && syncState(e.types[t]) === 'NACKED') out += `${e.proxyId} rejected ${c}: ${nack.message}\n`;
+      if (nack && syncState(e.types[t]) === 'NACKED') out += `${e.proxyId} rejected ${col}: ${nack.message}\n`;
     }
   }
   return out;

@@ -4,10 +4,8 @@ import type { Settings } from '@mesh/runtime';
 /**
  * Every Mixer setting, registered once (flag > environment > default; `--help` lists them).
  *
- * NATS: Mixer does not connect yet. Until rules, instances and handlers arrive (issue 7) it has
- * no configuration to load, so a NATS connection would only make start-up and readiness depend on
- * a process it does not use. The NATS settings are declared already so that manifests and flags
- * that set them for every component are accepted unchanged.
+ * NATS: Mixer loads and follows the config.istio.io objects (handlers, instances, rules) from
+ * Galley's KV bucket; `MESH_MIXER_CONFIG_SOURCE=none` runs it without config (allow-all Check).
  */
 export const MIXER_SETTINGS = {
   ...commonSettings(15014),
@@ -35,6 +33,38 @@ export const MIXER_SETTINGS = {
     env: 'MESH_MIXER_LEDGER_MAX_SERVICES',
     default: 1000,
     description: 'distinct destination services the report ledger tracks; later ones are counted under "(other)"',
+  }),
+  configSource: setting({
+    type: 'string',
+    env: 'MESH_MIXER_CONFIG_SOURCE',
+    default: 'nats',
+    oneOf: ['nats', 'none'],
+    description: "nats: load and follow handlers, instances and rules from Galley's KV bucket; none: no config (every Check allowed)",
+  }),
+  configDefaultNamespace: setting({
+    type: 'string',
+    env: 'MESH_MIXER_CONFIG_DEFAULT_NAMESPACE',
+    default: 'istio-system',
+    description: 'rules in this namespace apply to all traffic; rules elsewhere only to traffic to their namespace (Istio 1.4)',
+  }),
+  adapterPath: setting({
+    type: 'string',
+    env: 'MESH_MIXER_ADAPTER_PATH',
+    default: '',
+    description: "directories searched for adapter packages named by handlers' spec.adapter, separated like PATH (like NODE_PATH); then Mixer's node_modules",
+  }),
+  adapterMetricsPort: setting({
+    type: 'port',
+    env: 'MESH_MIXER_ADAPTER_METRICS_PORT',
+    default: undefined,
+    description:
+      "port serving the adapters' metrics (prometheus adapter: istio_requests_total ...) at /metrics; unset: 42422, or, when another process holds 42422, only the admin port's /adapters/metrics (a warning says so); 0 picks a free port",
+  }),
+  redisKeyPrefix: setting({
+    type: 'string',
+    env: 'MESH_MIXER_REDIS_KEY_PREFIX',
+    default: 'mixer:',
+    description: 'prefix of every Redis key the redisquota adapter writes',
   }),
   ...natsSettings(),
 };

@@ -9,6 +9,11 @@ export const pilotSettingSpecs = {
   ...natsSettings(),
   xdsPort: setting({ type: 'port', env: 'MESH_PILOT_XDS_PORT', default: 15010, description: 'plaintext xDS (ADS) gRPC port; 0 picks a free port and logs it' }),
   xdsHost: setting({ type: 'string', env: 'MESH_PILOT_XDS_HOST', default: '0.0.0.0', description: 'address the xDS gRPC server binds' }),
+  xdsTlsPort: setting({ type: 'port', env: 'MESH_PILOT_XDS_TLS_PORT', default: 15011, description: 'mTLS xDS (ADS) gRPC port, served when the TLS files below are set; 0 picks a free port and logs it' }),
+  tlsCertFile: setting({ type: 'string', env: 'MESH_PILOT_TLS_CERT_FILE', default: undefined, description: "Pilot's Citadel-issued certificate chain (PEM, SPIFFE ID spiffe://<td>/ns/mesh-system/sa/pilot) for the mTLS xDS port" }),
+  tlsKeyFile: setting({ type: 'string', env: 'MESH_PILOT_TLS_KEY_FILE', default: undefined, description: "the private key of Pilot's certificate (PEM)" }),
+  tlsRootCertFile: setting({ type: 'string', env: 'MESH_PILOT_TLS_ROOT_CERT_FILE', default: undefined, description: 'the mesh root certificate (PEM) that sidecars’ client certificates must chain to' }),
+  tlsRefreshMs: setting({ type: 'duration-ms', env: 'MESH_PILOT_TLS_REFRESH_MS', default: 60000, description: 'how often the TLS files are re-read, so a renewed certificate is used without a restart (ms)' }),
   debounceMs: setting({
     type: 'duration-ms',
     env: 'MESH_PILOT_DEBOUNCE_MS',
@@ -42,7 +47,16 @@ export const pilotSettingSpecs = {
     default: 'NONE',
     description: 'traffic to hosts the mesh does not know: ALLOW_ANY (PassthroughCluster), REGISTRY_ONLY (BlackHoleCluster) or NONE (no catch-all)',
   }),
-  enableAutoMtls: setting({ type: 'bool', env: 'MESH_PILOT_ENABLE_AUTO_MTLS', default: false, description: 'clients use ISTIO_MUTUAL towards sidecars that accept mTLS when no DestinationRule sets tls (Istio enableAutoMtls)' }),
+  jwksFetchTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_PILOT_JWKS_FETCH_TIMEOUT_MS', default: 5000, description: 'timeout of one JWKS fetch for a jwksUri (ms)' }),
+  jwksRefreshIntervalMs: setting({
+    type: 'duration-ms',
+    env: 'MESH_PILOT_JWKS_REFRESH_INTERVAL_MS',
+    default: 1_200_000,
+    description: 'how often fetched JWKS are fetched again; a changed key set is pushed (ms, Istio PILOT_JWT_PUB_KEY_REFRESH_INTERVAL)',
+  }),
+  jwksRetryIntervalMs: setting({ type: 'duration-ms', env: 'MESH_PILOT_JWKS_RETRY_INTERVAL_MS', default: 60_000, description: 'how soon a JWKS that failed to fetch is tried again (ms)' }),
+  jwksCaFile: setting({ type: 'string', env: 'MESH_PILOT_JWKS_CA_FILE', default: '', description: 'PEM file of extra CA certificates trusted when fetching https jwksUris (empty: system CAs only)' }),
+  enableAutoMtls: setting({ type: 'bool', env: 'MESH_PILOT_ENABLE_AUTO_MTLS', default: true, description: 'clients use ISTIO_MUTUAL towards sidecars that accept mTLS when no DestinationRule sets tls (Istio enableAutoMtls)' }),
 };
 
 /** Pilot's parsed, frozen settings. */
@@ -57,6 +71,11 @@ export function validatePilotSettings(s: PilotSettings): PilotSettings {
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.domainSuffix)) {
     throw new SettingsError(`--domain-suffix / MESH_PILOT_DOMAIN_SUFFIX "${s.domainSuffix}" is not a DNS domain`);
   }
+  const tlsFiles = [s.tlsCertFile, s.tlsKeyFile, s.tlsRootCertFile].filter((f) => f !== undefined).length;
+  if (tlsFiles !== 0 && tlsFiles !== 3) {
+    throw new SettingsError('the mTLS xDS port needs all of MESH_PILOT_TLS_CERT_FILE, MESH_PILOT_TLS_KEY_FILE and MESH_PILOT_TLS_ROOT_CERT_FILE (or none)');
+  }
+  if (s.tlsRefreshMs <= 0) throw new SettingsError(`--tls-refresh-ms / MESH_PILOT_TLS_REFRESH_MS must be positive (got ${s.tlsRefreshMs})`);
   if (s.pushConcurrency < 1) throw new SettingsError(`--push-concurrency / MESH_PILOT_PUSH_CONCURRENCY must be at least 1 (got ${s.pushConcurrency})`);
   if (!['ALLOW_ANY', 'REGISTRY_ONLY', 'NONE'].includes(s.outboundTrafficPolicy)) {
     throw new SettingsError(`--outbound-traffic-policy / MESH_PILOT_OUTBOUND_TRAFFIC_POLICY must be ALLOW_ANY, REGISTRY_ONLY or NONE (got ${s.outboundTrafficPolicy})`);

@@ -9,6 +9,7 @@ import { meshSettingsOf, validatePilotSettings } from './config.js';
 import type { PilotSettings } from './config.js';
 import { KvConfigSource } from './config-source/kv-config-source.js';
 import { MemoryConfigStore } from './model/config-store.js';
+import { followJwks } from './security/follow-jwks.js';
 import { AggregateServiceRegistry } from './registry/aggregate-registry.js';
 import { RegistryPublisher } from './registry/registry-publisher.js';
 import { KubeServiceRegistry, kubeConfigFor } from './registry/kube/kube-registry.js';
@@ -16,10 +17,13 @@ import { ServiceEntryRegistry } from './registry/service-entry-registry.js';
 import { WorkloadRegistry } from './registry/workload-registry.js';
 import { AdsServer } from './xds/ads-server.js';
 import { DiscoveryService } from './xds/discovery-service.js';
+import { describeXdsCertificate, xdsServerCredentials } from './xds/xds-tls.js';
 
 /** A started Pilot: its bound ports, and `stop()` for SIGTERM. */
 export interface RunningPilot extends Stoppable {
   xdsPort: number;
+  /** The mTLS xDS port, when Pilot has a certificate (MESH_PILOT_TLS_*_FILE). */
+  xdsTlsPort?: number;
   adminPort: number;
   discovery: DiscoveryService;
 }
@@ -60,7 +64,11 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     if (kube) cleanups.push(() => kube.stop());
     // First registry wins a hostname: registered workloads (local mode), Kubernetes, then ServiceEntries, as in Istio.
     const registry = new AggregateServiceRegistry([workloads, ...(kube ? [kube] : []), serviceEntries]);
+    // Pilot fetches the JWKS of jwksUris and inlines them (Istio's JwksResolver); a change is pushed.
+    const jwks = followJwks(store, settings, logger, metrics.meter, () => discovery.jwksChanged());
+    cleanups.push(async () => jwks.stop());
     const discovery = new DiscoveryService({
+      jwks: () => jwks.resolver.keys(),
       config: store,
       registry,
       workloads,
@@ -92,6 +100,7 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     const ads = new AdsServer(discovery, logger);
     const xdsPort = await ads.start(settings.xdsHost, settings.xdsPort);
     cleanups.push(() => ads.stop(settings.drainMs));
+    const xdsTlsPort = await startXdsTls(ads, settings, logger);
 
     readiness.add('config-synced', () => source.synced);
     readiness.add('xds-listening', () => ads.port !== undefined);
@@ -105,6 +114,7 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     let stopping: Promise<void> | undefined;
     return {
       xdsPort,
+      ...(xdsTlsPort !== undefined ? { xdsTlsPort } : {}),
       adminPort,
       discovery,
       stop: () => {
@@ -117,6 +127,19 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     await cleanup();
     throw err;
   }
+}
+
+/** Serves the mTLS xDS port when Pilot's certificate files are set; the plaintext port stays for local use. */
+async function startXdsTls(ads: AdsServer, settings: PilotSettings, logger: Logger): Promise<number | undefined> {
+  if (settings.tlsCertFile === undefined || settings.tlsKeyFile === undefined || settings.tlsRootCertFile === undefined) {
+    logger.info('no Pilot certificate (MESH_PILOT_TLS_CERT_FILE): the mTLS xDS port is not served');
+    return undefined;
+  }
+  const files = { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile, rootCertFile: settings.tlsRootCertFile, refreshMs: settings.tlsRefreshMs };
+  const cert = describeXdsCertificate(files);
+  const port = await ads.startTls(settings.xdsHost, settings.xdsTlsPort, xdsServerCredentials(files));
+  logger.info({ port, identity: cert.identity, notAfter: cert.notAfter }, 'mTLS xDS port uses this certificate');
+  return port;
 }
 
 /** A KubeConfig from MESH_PILOT_KUBE_REGISTRY: `in-cluster`, an API server URL, or a kubeconfig file. */

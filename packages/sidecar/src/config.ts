@@ -12,6 +12,8 @@ export const sidecarSettingSpecs = {
   mode: setting({ type: 'string', env: 'MESH_SIDECAR_MODE', default: 'sidecar', oneOf: ['sidecar', 'gateway'], description: 'sidecar: outbound/inbound proxy of one workload; gateway: binds the listeners Pilot sends (ingress/egress gateway)' }),
   gatewayBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_GATEWAY_BIND_HOST', default: undefined, description: "gateway mode: bind every listener on this address instead of the listener's own" }),
   pilotAddress: setting({ type: 'string', env: 'MESH_SIDECAR_PILOT_ADDRESS', default: '127.0.0.1:15010', description: "Pilot's xDS address (host:port, plaintext ADS)" }),
+  pilotTls: setting({ type: 'bool', env: 'MESH_SIDECAR_PILOT_TLS', default: false, description: "connect to Pilot's mTLS xDS port (15011) with the workload certificate, verifying Pilot's SPIFFE ID; needs Citadel settings" }),
+  pilotSan: setting({ type: 'string', env: 'MESH_SIDECAR_PILOT_SAN', default: undefined, description: "SPIFFE ID Pilot's certificate must carry (default spiffe://<trust domain>/ns/mesh-system/sa/pilot)" }),
   outboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_OUTBOUND_PORT', default: 15001, description: 'port the local app sends its outgoing requests to (by Host header or as a proxy); 0 picks one' }),
   inboundPort: setting({ type: 'port', env: 'MESH_SIDECAR_INBOUND_PORT', default: 15006, description: 'port peers reach this workload on (registered as the endpoint port); 0 picks one' }),
   outboundBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_OUTBOUND_BIND_HOST', default: '127.0.0.1', description: 'address the outbound listener binds (only the local app should use it)' }),
@@ -29,10 +31,23 @@ export const sidecarSettingSpecs = {
   routeTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_ROUTE_TIMEOUT_MS', default: 15000, description: "timeout of a route that sets none (Envoy's default 15 s; 0 = none) (ms)" }),
   citadelAddress: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_ADDRESS', default: undefined, description: "Citadel's address (host:port, TLS); unset: the workload gets no certificate" }),
   citadelRootCertFile: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_ROOT_CERT_FILE', default: undefined, description: "the mesh root certificate (PEM) that Citadel's TLS certificate chains to" }),
-  citadelTokenFile: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_TOKEN_FILE', default: undefined, description: 'the bootstrap token proving this workload\'s identity to Citadel' }),
+  citadelTokenFile: setting({ type: 'string', env: 'MESH_SIDECAR_CITADEL_TOKEN_FILE', default: undefined, description: 'the bootstrap token proving this workload\'s identity to Citadel (outside Kubernetes; from meshctl)' }),
+  citadelSaTokenFile: setting({
+    type: 'string',
+    env: 'MESH_SIDECAR_CITADEL_SA_TOKEN_FILE',
+    default: undefined,
+    description: "Kubernetes: the projected service-account token (audience istio-ca) proving the identity, re-read for every request, like istio-agent's /var/run/secrets/tokens/istio-token",
+  }),
+  certRetryInitialMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_CERT_RETRY_INITIAL_MS', default: 1000, description: 'first retry delay after a failed certificate request; doubles up to the maximum (ms)' }),
+  certRetryMaxMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_CERT_RETRY_MAX_MS', default: 60000, description: 'longest retry delay between certificate requests (ms)' }),
+  certStartTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_CERT_START_TIMEOUT_MS', default: 60000, description: 'how long start-up waits for the first certificate before exiting (ms)' }),
   trustDomain: setting({ type: 'string', env: 'MESH_SIDECAR_TRUST_DOMAIN', default: 'cluster.local', description: 'trust domain of workload identities (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)' }),
   certTtlS: setting({ type: 'int', env: 'MESH_SIDECAR_CERT_TTL_S', default: 86400, description: 'requested certificate lifetime (s); rotated at half of it' }),
   mixerAddress: setting({ type: 'string', env: 'MESH_SIDECAR_MIXER_ADDRESS', default: undefined, description: "Mixer's address (host:port); unset: no telemetry reports" }),
+  mixerCheck: setting({ type: 'bool', env: 'MESH_SIDECAR_MIXER_CHECK', default: true, description: 'with a Mixer address: Check every inbound request with Mixer before forwarding it (policy), cached by the attributes Mixer referenced' }),
+  mixerFailOpen: setting({ type: 'bool', env: 'MESH_SIDECAR_MIXER_FAIL_OPEN', default: false, description: "when Mixer cannot answer a Check: true lets the request through, false answers 503 (Istio's default for policy: fail closed)" }),
+  mixerCheckTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_MIXER_CHECK_TIMEOUT_MS', default: 1000, description: 'deadline of one Mixer Check call (ms); past it the fail-open / fail-closed policy applies' }),
+  mixerQuotas: setting({ type: 'list', env: 'MESH_SIDECAR_MIXER_QUOTAS', default: [], description: "quotas to request on every Check, name[:charge] (Istio's QuotaSpec for this workload, e.g. requestcountquota:1); a request over quota gets 429" }),
   maxRequestHeadersKb: setting({ type: 'int', env: 'MESH_SIDECAR_MAX_REQUEST_HEADERS_KB', default: 60, description: "largest request head accepted, in KiB (Envoy's default 60); larger: 431" }),
   requestHeadersTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_HEADERS_TIMEOUT_MS', default: 10000, description: 'time a client has to send a request head (slow clients get 408) (ms)' }),
   requestTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_TIMEOUT_MS', default: 0, description: 'time a client has to send a whole request, body included (408 after it; 0 = no limit, for streams) (ms)' }),
@@ -77,8 +92,14 @@ export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid)
   if (service !== undefined && settings.appPort === undefined) {
     throw new SettingsError(`--app-port / MESH_SIDECAR_APP_PORT is required: the workload serves ${service}, so the inbound side needs the app's port`);
   }
-  if (settings.citadelAddress !== undefined && (settings.citadelRootCertFile === undefined || settings.citadelTokenFile === undefined)) {
-    throw new SettingsError('--citadel-address / MESH_SIDECAR_CITADEL_ADDRESS needs --citadel-root-cert-file and --citadel-token-file too');
+  if (settings.citadelAddress !== undefined && (settings.citadelRootCertFile === undefined || (settings.citadelTokenFile === undefined && settings.citadelSaTokenFile === undefined))) {
+    throw new SettingsError('--citadel-address / MESH_SIDECAR_CITADEL_ADDRESS needs --citadel-root-cert-file, and --citadel-sa-token-file (Kubernetes) or --citadel-token-file (bootstrap token)');
+  }
+  if (settings.citadelTokenFile !== undefined && settings.citadelSaTokenFile !== undefined) {
+    throw new SettingsError('give --citadel-sa-token-file (Kubernetes service-account token) or --citadel-token-file (bootstrap token), not both');
+  }
+  if (settings.pilotTls && settings.citadelAddress === undefined) {
+    throw new SettingsError('--pilot-tls / MESH_SIDECAR_PILOT_TLS needs a workload certificate: set --citadel-address / MESH_SIDECAR_CITADEL_ADDRESS');
   }
   const traceSamplingPercent = Number(settings.traceSampling);
   if (!Number.isFinite(traceSamplingPercent) || traceSamplingPercent < 0 || traceSamplingPercent > 100) {

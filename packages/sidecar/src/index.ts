@@ -34,6 +34,13 @@ export type {
   VirtualHostModel,
   WeightedClusterModel,
 } from './routing/model.js';
+export { fixedIdentity } from './security/tls/identity-source.js';
+export type { WorkloadIdentitySource, WorkloadKeyMaterial } from './security/tls/identity-source.js';
+export { TlsSecrets } from './security/tls/tls-secrets.js';
+export { xdsMtlsCredentials } from './security/tls/xds-credentials.js';
+export { principalOf, subjectAltNames } from './security/tls/peer-identity.js';
+export type { PeerCertificateInfo } from './security/tls/peer-identity.js';
+export { CertificateAgent } from './identity/index.js';
 export { AdsClient } from './xds/ads-client.js';
 export { discoveryRequest, NACK_CODE } from './xds/ack.js';
 export { decodeResources, nackMessage } from './xds/decoders.js';

@@ -1,31 +1,20 @@
-import fs from 'node:fs';
-import { runMain } from '@mesh/runtime';
-import type { Logger } from '@mesh/runtime';
+import { createProcessMetrics, runMain } from '@mesh/runtime';
+import type { Logger, ProcessMetrics } from '@mesh/runtime';
 import { buildSidecarConfig, sidecarSettingSpecs } from './config.js';
 import type { SidecarConfig } from './config.js';
-import { CertificateAgent } from './identity/index.js';
-import { MixerObserver, MixerReporter } from './mixer/index.js';
+import { certificateAgentFromSettings } from './identity/index.js';
+import type { CertificateAgent } from './identity/index.js';
+import { MixerChecker, MixerObserver, MixerReporter, mixerPolicyCheck, parseQuotaCharges } from './mixer/index.js';
 import type { RequestObserver } from './proxy/observer.js';
-import type { SidecarComponent } from './sidecar.js';
+import type { SidecarComponent, SidecarOptions } from './sidecar.js';
 import { Sidecar } from './sidecar.js';
+import { xdsMtlsCredentials } from './security/tls/xds-credentials.js';
 
-/** The certificate agent, when Citadel is configured: started before the listeners, state on /certs. */
-function identityAgent(config: SidecarConfig, logger: Logger): CertificateAgent | undefined {
-  const s = config.settings;
-  if (s.citadelAddress === undefined || s.citadelRootCertFile === undefined || s.citadelTokenFile === undefined) {
-    logger.info('no Citadel configured (MESH_SIDECAR_CITADEL_ADDRESS): the workload runs without a certificate');
-    return undefined;
-  }
-  return new CertificateAgent({
-    citadelAddress: s.citadelAddress,
-    rootCertPem: fs.readFileSync(s.citadelRootCertFile, 'utf8'),
-    token: fs.readFileSync(s.citadelTokenFile, 'utf8').trim(),
-    trustDomain: s.trustDomain,
-    namespace: s.namespace,
-    serviceAccount: s.serviceAccount,
-    ttlSeconds: s.certTtlS,
-    logger: logger.child({ component: 'identity' }),
-  });
+/** The certificate agent, when Citadel is configured: started before the listeners, state on /certs, metrics on /metrics. */
+function identityAgent(config: SidecarConfig, logger: Logger, metrics: ProcessMetrics): CertificateAgent | undefined {
+  const agent = certificateAgentFromSettings(config.settings, logger.child({ component: 'identity' }), metrics.meter);
+  if (!agent) logger.info('no Citadel configured (MESH_SIDECAR_CITADEL_ADDRESS): the workload runs without a certificate');
+  return agent;
 }
 
 /**
@@ -43,8 +32,11 @@ void runMain({
     const components: SidecarComponent[] = [];
     const observers: RequestObserver[] = [];
     const adminRoutes: Array<{ path: string; handler: () => unknown }> = [];
+    let policyCheck: SidecarOptions['policyCheck'];
 
-    const agent = identityAgent(config, logger);
+    // One metrics registry for the proxy and the certificate agent (sidecar_agent_* on /metrics).
+    const metrics = createProcessMetrics('mesh-sidecar');
+    const agent = identityAgent(config, logger, metrics);
     if (agent) {
       components.push({ name: 'identity', start: () => agent.start(), stop: () => agent.stop() });
       adminRoutes.push({ path: '/certs', handler: () => agent.state() });
@@ -53,14 +45,25 @@ void runMain({
       const reporter = new MixerReporter({ address: settings.mixerAddress, logger: logger.child({ component: 'mixer-reporter' }) });
       components.push({ name: 'mixer-reporter', stop: () => reporter.stop() });
       observers.push(new MixerObserver(reporter, { uid: `kubernetes://${config.workloadName}.${settings.namespace}`, domainSuffix: 'cluster.local' }, settings.trustDomain));
-      adminRoutes.push({ path: '/mixer', handler: () => reporter.stats() });
+      const identity = { uid: `kubernetes://${config.workloadName}.${settings.namespace}`, domainSuffix: 'cluster.local' };
+      const checker = settings.mixerCheck ? new MixerChecker({ address: settings.mixerAddress, logger: logger.child({ component: 'mixer-check' }), failOpen: settings.mixerFailOpen, timeoutMs: settings.mixerCheckTimeoutMs, quotas: parseQuotaCharges(settings.mixerQuotas) }) : undefined;
+      if (checker) {
+        components.push({ name: 'mixer-check', stop: () => checker.stop() });
+        policyCheck = mixerPolicyCheck(checker, identity, settings.trustDomain);
+      }
+      adminRoutes.push({ path: '/mixer', handler: () => ({ report: reporter.stats(), check: checker?.stats() }) });
     }
     const sidecar = new Sidecar({
       config,
       logger,
+      metrics,
+      ...(agent ? { identity: agent } : {}),
+      // Pilot's mTLS port: the workload certificate, and Pilot's SPIFFE ID checked against the mesh root.
+      ...(agent && settings.pilotTls ? { xdsCredentials: xdsMtlsCredentials(agent, settings.pilotSan ?? `spiffe://${settings.trustDomain}/ns/mesh-system/sa/pilot`) } : {}),
       components,
       observers,
       adminRoutes,
+      ...(policyCheck ? { policyCheck } : {}),
       // POST /quitquitquit exits the way SIGTERM does: drain, close, exit 0.
       onQuit: () => process.kill(process.pid, 'SIGTERM'),
     });

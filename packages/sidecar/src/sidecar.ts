@@ -1,12 +1,16 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { AdminServer, createProcessMetrics, Readiness } from '@mesh/runtime';
 import type { Logger, ProcessMetrics, Stoppable } from '@mesh/runtime';
-import { jsonToStruct } from '@mesh/shared-api';
+import { INBOUND_LISTENER, jsonToStruct } from '@mesh/shared-api';
+import type { WorkloadIdentitySource } from './security/tls/identity-source.js';
+import { InboundTransport } from './security/tls/inbound-transport.js';
+import { TlsSecrets } from './security/tls/tls-secrets.js';
 import { registerSidecarAdminRoutes } from './admin/sidecar-admin.js';
 import type { SidecarConfig } from './config.js';
 import { nodeId, workloadMetadata } from './config.js';
 import type { RequestMatcher } from './proxy/exchange.js';
 import { HttpProxy } from './proxy/http-proxy.js';
+import type { HttpProxyOptions } from './proxy/http-proxy.js';
 import { ListenerManager } from './proxy/listener-manager.js';
 import { AccessLogWriter } from './proxy/access-log.js';
 import { OtlpHttpExporter } from './proxy/otlp-exporter.js';
@@ -47,6 +51,10 @@ export interface SidecarOptions {
   readonly random?: RandomSource;
   /** What POST /quitquitquit does; main sends the process SIGTERM. Default: stop the sidecar. */
   readonly onQuit?: () => void;
+  /** The workload's certificates for mTLS (the certificate agent); without it TLS chains and clusters that need them fail. */
+  readonly identity?: WorkloadIdentitySource;
+  /** Mixer Check on inbound requests before forwarding (see mixer/policy-check.ts). */
+  readonly policyCheck?: HttpProxyOptions['policyCheck'];
   /** Extra read-only admin endpoints (`GET <path>` answers `handler()` as JSON), e.g. `/certs`. */
   readonly adminRoutes?: ReadonlyArray<{ readonly path: string; readonly handler: () => unknown }>;
 }
@@ -72,6 +80,8 @@ export class Sidecar implements Stoppable {
   private readonly readiness = new Readiness();
   private readonly admin: AdminServer;
   private readonly pool: UpstreamPool;
+  /** The agent's certificates as SDS secrets (`default`, `ROOTCA`), hot-swapped on rotation. */
+  readonly secrets: TlsSecrets;
   private readonly accessLog: AccessLogWriter;
   private readonly exporter: OtlpHttpExporter | undefined;
   private readonly runtimes: ClusterRuntimes;
@@ -95,7 +105,8 @@ export class Sidecar implements Stoppable {
     this.metrics = opts.metrics ?? createProcessMetrics('mesh-sidecar');
     this.stats = new SidecarStats(this.metrics.meter);
     this.observers = [...(opts.observers ?? [])];
-    this.pool = new UpstreamPool((cluster, stat) => this.stats.inc(`cluster.${cluster}.${stat}`));
+    this.secrets = new TlsSecrets(opts.identity);
+    this.pool = new UpstreamPool((cluster, stat) => this.stats.inc(`cluster.${cluster}.${stat}`), this.secrets);
     this.runtimes = new ClusterRuntimes(Date.now, opts.random ?? Math.random, (cluster, host, type) => {
       this.stats.inc(`cluster.${cluster}.outlier_detection.ejections_enforced_total`);
       this.stats.inc(`cluster.${cluster}.outlier_detection.ejections_enforced_${type}`);
@@ -129,10 +140,11 @@ export class Sidecar implements Stoppable {
       },
     };
     this.outbound = new HttpProxy({ ...common, direction: 'outbound', logger: opts.logger.child({ component: 'outbound' }) });
-    this.inbound = new HttpProxy({ ...common, direction: 'inbound', tcpChains: true, logger: opts.logger.child({ component: 'inbound' }) });
+    const inboundTls = new InboundTransport(this.secrets, (stat) => this.stats.inc(`listener.${INBOUND_LISTENER}.${stat}`));
+    this.inbound = new HttpProxy({ ...common, direction: 'inbound', tcpChains: true, inboundTls, logger: opts.logger.child({ component: 'inbound' }), ...(opts.policyCheck ? { policyCheck: opts.policyCheck } : {}) });
     if (s.mode === 'gateway') {
       const http = new HttpProxy({ ...common, direction: 'outbound', matcher: gatewayMatcher, logger: opts.logger.child({ component: 'gateway' }) });
-      const listeners = new ListenerManager({ tables: this.tables, http, stats: this.stats, logger: opts.logger.child({ component: 'listeners' }), ...(s.gatewayBindHost ? { bindHost: s.gatewayBindHost } : {}) });
+      const listeners = new ListenerManager({ tables: this.tables, http, stats: this.stats, secrets: this.secrets, logger: opts.logger.child({ component: 'listeners' }), ...(s.gatewayBindHost ? { bindHost: s.gatewayBindHost } : {}) });
       this.gateway = { http, listeners };
     }
   }
@@ -229,6 +241,7 @@ export class Sidecar implements Stoppable {
       }
     }
     await this.admin.stop();
+    this.secrets.close();
     await this.exporter?.stop();
     await this.accessLog.close();
     this.pool.destroy();

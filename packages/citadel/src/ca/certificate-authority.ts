@@ -5,10 +5,10 @@ import forge from 'node-forge';
 import { MeshError } from '@mesh/shared-api';
 import { parseWorkloadCsr } from './csr.js';
 import type { CsrRejection } from './csr.js';
-import { forgeSigningKey, toForgePublicKey } from './forge-keys.js';
+import { subjectKeyIdOf, toForgePublicKey } from './forge-keys.js';
 import { resolveTtl } from './ttl-policy.js';
 import type { TtlPolicy } from './ttl-policy.js';
-import { buildCertificate, keyIdentifierOf, serialOf } from './x509.js';
+import { buildCertificate, keyIdentifierOf, serialOf, subjectKeyIdExtension } from './x509.js';
 
 /**
  * The CA's key material. `chainPems` follows every issued leaf (the signing certificate up to the
@@ -51,7 +51,6 @@ const BACKDATE_MS = 60_000;
 /** Signs workload CSRs and serving certificates. Pure apart from the clock and randomness. */
 export class CertificateAuthority {
   private readonly signingCert: forge.pki.Certificate;
-  private readonly signer: forge.pki.rsa.PrivateKey;
   /** The earliest expiry on the path from the signing certificate to the root: no leaf outlives it. */
   private readonly issuerNotAfter: number;
   private readonly rootExpiry: Date;
@@ -66,7 +65,6 @@ export class CertificateAuthority {
     const certKey = crypto.createPublicKey(keys.signingCertPem).export({ type: 'spki', format: 'der' });
     const ownKey = crypto.createPublicKey(keys.signingKey).export({ type: 'spki', format: 'der' });
     if (!certKey.equals(ownKey)) throw new MeshError('INTERNAL', 'the CA private key does not belong to the CA certificate');
-    this.signer = forgeSigningKey(keys.signingKey);
     const expiries = [keys.signingCertPem, ...keys.chainPems].map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime());
     this.issuerNotAfter = Math.min(...expiries);
     this.rootExpiry = new Date(Math.min(...keys.rootCertPems.map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime())));
@@ -97,11 +95,11 @@ export class CertificateAuthority {
   signCsr(csrPem: string, requestedTtlSeconds?: number): SignResult {
     const csr = parseWorkloadCsr(csrPem, this.policy.trustDomain);
     if (!csr.ok) return csr;
-    return this.issueWorkloadCertificate(csr.identity, csr.publicKey, requestedTtlSeconds);
+    return this.issueWorkloadCertificate(csr.identity, csr.publicKey, requestedTtlSeconds, csr.keyId);
   }
 
-  /** Issues a workload certificate for an already checked identity and key. */
-  issueWorkloadCertificate(identity: string, publicKey: forge.pki.PublicKey, requestedTtlSeconds?: number): SignResult {
+  /** Issues a workload certificate for an already checked identity and key (`keyId`: its subject key identifier, if known). */
+  issueWorkloadCertificate(identity: string, publicKey: forge.pki.PublicKey, requestedTtlSeconds?: number, keyId?: Buffer): SignResult {
     const ttl = resolveTtl(requestedTtlSeconds, this.policy);
     if (!ttl.ok) return { ok: false, reason: 'invalid-ttl', message: ttl.message };
     const issued = this.issue(publicKey, ttl.ttlSeconds, [
@@ -109,7 +107,7 @@ export class CertificateAuthority {
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
       { name: 'subjectAltName', altNames: [{ type: 6, value: identity }] },
-    ]);
+    ], keyId);
     if (ttl.capped && !issued.cappedBy) issued.cappedBy = 'max-ttl';
     return { ok: true, identity, ...issued };
   }
@@ -125,14 +123,14 @@ export class CertificateAuthority {
     ]);
   }
 
-  private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[]): IssuedCertificate {
+  private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[], keyId?: Buffer): IssuedCertificate {
     const now = this.clock();
     const caNotBefore = this.signingCert.validity.notBefore.getTime();
     const caNotAfter = this.issuerNotAfter;
     if (caNotAfter <= now) throw new MeshError('UNAVAILABLE', `the CA certificate chain expired at ${new Date(caNotAfter).toISOString()}; replace the CA key material`);
     const wanted = now + ttlSeconds * 1000;
     const notAfter = Math.min(wanted, caNotAfter);
-    const cert = buildCertificate(
+    const { cert, pem } = buildCertificate(
       {
         publicKey,
         subject: [{ name: 'organizationName', value: this.policy.trustDomain }],
@@ -141,14 +139,14 @@ export class CertificateAuthority {
         notAfter: new Date(notAfter),
         extensions: [
           ...extensions,
-          { name: 'subjectKeyIdentifier' },
+          subjectKeyIdExtension(keyId ?? subjectKeyIdOf(publicKey)),
           { name: 'authorityKeyIdentifier', keyIdentifier: this.authorityKeyId },
         ],
       },
-      this.signer,
+      this.keys.signingKey,
     );
     return {
-      certChainPem: [forge.pki.certificateToPem(cert), ...this.keys.chainPems],
+      certChainPem: [pem, ...this.keys.chainPems],
       serial: serialOf(cert),
       notBefore: cert.validity.notBefore,
       notAfter: cert.validity.notAfter,

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { parseSpiffeId } from '@mesh/shared-api';
-import { toNativePublicKey } from './forge-keys.js';
 
 /** Why a CSR was refused; each maps to INVALID_ARGUMENT with the accompanying message. */
 export type CsrRejection =
@@ -15,7 +14,10 @@ export type CsrRejection =
   | 'wrong-trust-domain';
 
 /** A parsed workload CSR: the one identity it asks for and the key to certify; or why not. */
-export type CsrResult = { ok: true; identity: string; publicKey: forge.pki.rsa.PublicKey } | { ok: false; reason: CsrRejection; message: string };
+export type CsrResult = { ok: true; identity: string; publicKey: forge.pki.rsa.PublicKey; keyId: Buffer } | { ok: false; reason: CsrRejection; message: string };
+
+/** A PEM CSR (RFC 7468 §7; "NEW CERTIFICATE REQUEST" is the older label some tools still write). */
+const CSR_PEM = /^\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
 
 /** A PEM CSR for one RSA-2048 key and one SAN is ~1 KiB; anything far larger is not a workload CSR. */
 export const MAX_CSR_BYTES = 16 * 1024;
@@ -37,8 +39,17 @@ interface AltName {
 export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   if (!pem || Buffer.byteLength(pem) > MAX_CSR_BYTES) return reject('malformed', `the CSR must be a PEM certificate request of at most ${MAX_CSR_BYTES} bytes`);
   let csr: forge.pki.CertificateSigningRequest;
+  let rsaKey: RsaKeyBytes | undefined;
   try {
-    csr = forge.pki.certificationRequestFromPem(pem, false);
+    const m = CSR_PEM.exec(pem);
+    if (m) {
+      // The fast path: base64 natively, and the key decoded once from its DER (see decodeCsrDer).
+      const decoded = decodeCsrDer(Buffer.from(m[2]!, 'base64').toString('binary'));
+      csr = decoded.csr;
+      rsaKey = decoded.key;
+    } else {
+      csr = forge.pki.certificationRequestFromPem(pem, false);
+    }
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/OID is not RSA/.test(msg)) return reject('unsupported-key', 'the CSR key is not RSA: only RSA keys are supported');
@@ -48,7 +59,8 @@ export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   if (!key) return reject('malformed', 'the CSR has no public key');
   const bits = key.n.bitLength();
   if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
-  if (!verifySignature(csr, key)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  rsaKey ??= rsaKeyBytesOf(key);
+  if (!verifySignature(csr, rsaKey)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
 
   const altNames = subjectAltNames(csr);
   if (altNames.length === 0) return reject('no-san', 'the CSR has no subjectAltName; it must carry exactly one SPIFFE URI (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)');
@@ -59,7 +71,7 @@ export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   const parsed = parseSpiffeId(identity);
   if (!parsed) return reject('non-spiffe-san', `the CSR identity ${identity} is not a workload SPIFFE ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)`);
   if (parsed.trustDomain !== trustDomain) return reject('wrong-trust-domain', `the CSR identity ${identity} is not in this CA's trust domain ${trustDomain}`);
-  return { ok: true, identity, publicKey: key };
+  return { ok: true, identity, publicKey: key, keyId: crypto.createHash('sha1').update(rsaKey.der).digest() };
 }
 
 /** PKCS#1 v1.5 signature algorithms, verified natively (forge's JS verify costs ~2 ms per CSR). */
@@ -69,16 +81,69 @@ const NATIVE_DIGESTS: Record<string, string> = {
   sha512WithRSAEncryption: 'sha512',
 };
 
-function verifySignature(csr: forge.pki.CertificateSigningRequest, key: forge.pki.rsa.PublicKey): boolean {
+function verifySignature(csr: forge.pki.CertificateSigningRequest, key: RsaKeyBytes): boolean {
   try {
     const digest = NATIVE_DIGESTS[forge.pki.oids[csr.signatureOid ?? ''] ?? ''];
     // Anything else (SHA-1, RSASSA-PSS) is rare in CSRs: let forge decide.
     if (!digest || !csr.certificationRequestInfo) return csr.verify();
     const tbs = Buffer.from(forge.asn1.toDer(csr.certificationRequestInfo).getBytes(), 'binary');
-    return crypto.verify(digest, tbs, toNativePublicKey(key), Buffer.from(csr.signature as string, 'binary'));
+    // A JWK import sets modulus and exponent directly; OpenSSL 3's PEM/DER decoders cost ~20x more.
+    const publicKey = crypto.createPublicKey({ key: { kty: 'RSA', n: key.n.toString('base64url'), e: key.e.toString('base64url') }, format: 'jwk' });
+    return crypto.verify(digest, tbs, publicKey, Buffer.from(csr.signature as string, 'binary'));
   } catch {
     return false;
   }
+}
+
+/** rsaEncryption (1.2.840.113549.1.1.1), DER content octets as forge holds them. */
+const RSA_ENCRYPTION_OID = forge.asn1.oidToDer('1.2.840.113549.1.1.1').getBytes();
+
+/** An RSA public key as bytes: the DER `RSAPublicKey` (hashed for the key identifier), modulus and exponent. */
+interface RsaKeyBytes {
+  der: Buffer;
+  n: Buffer;
+  e: Buffer;
+}
+
+const unsigned = (s: string): Buffer => {
+  const b = Buffer.from(s, 'binary');
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  return b.subarray(i);
+};
+
+/**
+ * Decodes a DER CSR with forge, without forge's speculative decoding of every BIT STRING as ASN.1
+ * (for the 256-byte signature that attempt fails by exception, costing more than the rest of the
+ * parse): only the subjectPublicKey BIT STRING is decoded, where forge's validator expects it.
+ */
+function decodeCsrDer(der: string): { csr: forge.pki.CertificateSigningRequest; key: RsaKeyBytes } {
+  const asn = forge.asn1.fromDer(der, { decodeBitStrings: false } as unknown as boolean);
+  type Node = forge.asn1.Asn1 & { bitStringContents?: string };
+  const cri = (asn.value as Node[])[0];
+  const spki = (cri?.value as Node[] | undefined)?.[2];
+  const bitString = (spki?.value as Node[] | undefined)?.[1];
+  if (!bitString || typeof bitString.value !== 'string' || bitString.value.charCodeAt(0) !== 0) throw new Error('no subjectPublicKeyInfo');
+  const algorithm = ((spki!.value as Node[])[0]?.value as Node[] | undefined)?.[0];
+  if (algorithm?.type !== forge.asn1.Type.OID || algorithm.value !== RSA_ENCRYPTION_OID) throw new Error('the key OID is not RSA');
+  const rsaDer = bitString.value.slice(1);
+  const rsa = forge.asn1.fromDer(rsaDer, { decodeBitStrings: false } as unknown as boolean);
+  // What forge's own decoding would have produced: the BIT STRING holding the parsed key.
+  const create = forge.asn1.create as (tagClass: number, type: number, constructed: boolean, value: forge.asn1.Asn1[], options: { bitStringContents: string }) => forge.asn1.Asn1;
+  (spki!.value as Node[])[1] = create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, [rsa], { bitStringContents: bitString.value });
+  const csr = forge.pki.certificationRequestFromAsn1(asn, false);
+  const parts = rsa.value as forge.asn1.Asn1[];
+  if (parts.length !== 2 || typeof parts[0]!.value !== 'string' || typeof parts[1]!.value !== 'string') throw new Error('the key is not an RSAPublicKey');
+  return { csr, key: { der: Buffer.from(rsaDer, 'binary'), n: unsigned(parts[0]!.value), e: unsigned(parts[1]!.value) } };
+}
+
+/** The same bytes from a forge key (CSRs that came through forge's own PEM parser). */
+function rsaKeyBytesOf(key: forge.pki.rsa.PublicKey): RsaKeyBytes {
+  const bytes = (i: forge.jsbn.BigInteger): Buffer => {
+    const hex = i.toString(16);
+    return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+  };
+  return { der: Buffer.from(forge.asn1.toDer(forge.pki.publicKeyToRSAPublicKey(key)).getBytes(), 'binary'), n: bytes(key.n), e: bytes(key.e) };
 }
 
 function subjectAltNames(csr: forge.pki.CertificateSigningRequest): AltName[] {

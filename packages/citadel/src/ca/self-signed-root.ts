@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import forge from 'node-forge';
 import { generateRsaKey } from '@mesh/runtime';
-import { forgeSigningKey, toForgePublicKey } from './forge-keys.js';
+import { toForgePublicKey } from './forge-keys.js';
 import { buildCertificate } from './x509.js';
 
 /** Root key size: RSA-2048 is Istio's default for its self-signed root and fast to sign with. */
@@ -33,7 +32,7 @@ export function createSelfSignedRoot(opts: SelfSignedRootOptions): string {
     { name: 'organizationName', value: opts.trustDomain },
     { name: 'commonName', value: `mesh-citadel root CA (${opts.trustDomain})` },
   ];
-  const cert = buildCertificate(
+  return buildCertificate(
     {
       publicKey: toForgePublicKey(crypto.createPublicKey(opts.key)),
       subject,
@@ -47,7 +46,6 @@ export function createSelfSignedRoot(opts: SelfSignedRootOptions): string {
         { name: 'subjectKeyIdentifier' },
       ],
     },
-    forgeSigningKey(opts.key),
-  );
-  return forge.pki.certificateToPem(cert);
+    opts.key,
+  ).pem;
 }

@@ -38,8 +38,9 @@ describe('WebhookServer POST /inject', () => {
   const tls = createSelfSignedCertificate({ commonName: 'test', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   const counts: Record<string, number> = {};
   const metrics: WebhookMetrics = { recordReview: (e, r) => void (counts[`${e}:${r}`] = (counts[`${e}:${r}`] ?? 0) + 1) };
-  const { settings } = parseSettings(galleySpecs, [], { MESH_GALLEY_INJECT_SIDECAR_IMAGE: 'registry.example.com/ts-mesh:1.2.3', MESH_GALLEY_INJECT_MIXER_ADDRESS: 'none' });
-  const injection = injectionSettingsFrom(settings);
+  const parsed = parseSettings(galleySpecs, [], { MESH_GALLEY_INJECT_SIDECAR_IMAGE: 'registry.example.com/ts-mesh:1.2.3', MESH_GALLEY_INJECT_MIXER_ADDRESS: 'none' });
+  if (parsed.help) throw new Error('unexpected --help');
+  const injection = injectionSettingsFrom(parsed.settings);
   let server: WebhookServer;
 
   beforeAll(async () => {

@@ -32,8 +32,16 @@ export class MixerMetrics {
   report(outcome: RpcOutcome, keys: readonly ReportKey[] = []): void {
     this.reportRequests.add(1, { outcome });
     if (keys.length > 0) this.reportAttributes.add(keys.length);
+    // Grouped first: one counter update per distinct key, not per bag (attribute hashing is the cost).
+    const groups = new Map<string, { key: ReportKey; n: number }>();
     for (const key of keys) {
-      this.reportedRequests.add(1, { destination_service: key.destinationService, response_code: key.responseCode });
+      const id = `${key.destinationService}\u0000${key.responseCode}`;
+      const g = groups.get(id);
+      if (g) g.n++;
+      else groups.set(id, { key, n: 1 });
+    }
+    for (const { key, n } of groups.values()) {
+      this.reportedRequests.add(n, { destination_service: key.destinationService, response_code: key.responseCode });
     }
   }
 

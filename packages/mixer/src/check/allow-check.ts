@@ -8,7 +8,7 @@ export interface CheckValidity {
 }
 
 /** Decides a Check from its decoded attributes: the seam where rules (issue 7) plug in. */
-export type CheckPolicy = (bag: AttributeMap, request: CheckRequestMessage) => CheckResponseMessage;
+export type CheckPolicy = (bag: AttributeMap, request: CheckRequestMessage) => CheckResponseMessage | Promise<CheckResponseMessage>;
 
 /**
  * The policy while Mixer has no rules: every precondition holds (google.rpc.Status OK), nothing

@@ -1,15 +1,15 @@
 import { AttrDuration } from '@mesh/shared-api';
 import type { AttributeMap, AttrValue } from '@mesh/shared-api';
 import { compileExpression, evalBool } from './compiled-expression.js';
-import type { CompiledExpression } from './compiled-expression.js';
+import type { CompiledExpression, Engine } from './compiled-expression.js';
 import { globMatch, parseDurationMs, parseIp } from './functions.js';
 
 function bag(entries: Record<string, AttrValue>): AttributeMap {
   return new Map(Object.entries(entries));
 }
 
-function compile(src: string): CompiledExpression {
-  const r = compileExpression(src);
+function compile(src: string, engine: Engine = 'auto'): CompiledExpression {
+  const r = compileExpression(src, engine);
   if (!r.ok) throw new Error(r.error);
   return r.expr;
 }
@@ -27,7 +27,8 @@ const BAG = bag({
   'request.path': '/api/v1/booking?x=1',
 });
 
-describe('compileExpression', () => {
+// Every case runs on both evaluators: CEL (the reference) and the native fast path must agree.
+describe.each<Engine>(['cel', 'auto'])('compileExpression (%s)', (engine) => {
   it.each([
     ['destination.labels["app"] == "ratings" && source.labels["app"]=="reviews" && source.labels["version"] == "v3"', true],
     ['destination.labels["app"] == "ratings" && source.labels["version"] == "v1"', false],
@@ -45,13 +46,21 @@ describe('compileExpression', () => {
     ['request.time < timestamp("2021-01-01T00:00:00Z")', true],
     ['conditional(response.code == 503, "a", "b") == "a"', true],
     ['toLower("ABC") == "abc"', true],
+    ['response.code == 503.0', true],
+    ['response.code != 503', false],
+    ['request.path == "/api/v1/booking?x=1" || nosuch.attr == "x"', true],
+    ['nosuch.attr == "x" || request.path == "/x"', false],
+    ['nosuch.attr == "x" && request.path == "/x"', false],
+    ['source.labels == destination.labels', false],
+    ['context.reporter.kind == "outbound" && !(response.code < 500)', true],
+    ['(context.protocol | "http") == "http" && (match((request.useragent | "-"), "kube-probe*") == false)', true],
   ])('evaluates %s to %p', (src, expected) => {
-    expect(evalBool(compile(src), BAG)).toBe(expected);
+    expect(evalBool(compile(src, engine), BAG)).toBe(expected);
   });
 
   it('is false, not an exception, when a match reads an absent attribute', () => {
-    expect(evalBool(compile('source.principal == "x"'), BAG)).toBe(false);
-    expect(compile('source.principal == "x"').eval(BAG)).toEqual({ ok: false, error: expect.stringMatching(/source.principal/) });
+    expect(evalBool(compile('source.principal == "x"', engine), BAG)).toBe(false);
+    expect(compile('source.principal == "x"', engine).eval(BAG)).toEqual({ ok: false, error: expect.stringMatching(/source.principal/) });
   });
 
   it.each([
@@ -63,16 +72,20 @@ describe('compileExpression', () => {
     ['conditional((context.reporter.kind | "inbound") == "outbound", "client", "server")', 'client'],
     ['"1"', '1'],
     ['1.5', 1.5],
+    ['conditional(response.code >= 500, "error", "ok")', 'error'],
+    ['request.path.startsWith("/api")', true],
   ])('gives %s the value %p', (src, value) => {
-    expect(compile(src).eval(BAG)).toEqual({ ok: true, value });
+    expect(compile(src, engine).eval(BAG)).toEqual({ ok: true, value });
   });
 
   it('keeps durations as durations, also for a string default', () => {
-    expect(compile('response.duration | "0ms"').eval(BAG)).toEqual({ ok: true, value: new AttrDuration(12.5) });
-    expect(compile('response.duration | "0ms"').eval(bag({}))).toEqual({ ok: true, value: new AttrDuration(0) });
-    expect(compile('conditional(true, response.duration, "1s")').eval(BAG)).toEqual({ ok: true, value: new AttrDuration(12.5) });
+    expect(compile('response.duration | "0ms"', engine).eval(BAG)).toEqual({ ok: true, value: new AttrDuration(12.5) });
+    expect(compile('response.duration | "0ms"', engine).eval(bag({}))).toEqual({ ok: true, value: new AttrDuration(0) });
+    expect(compile('conditional(true, response.duration, "1s")', engine).eval(BAG)).toEqual({ ok: true, value: new AttrDuration(12.5) });
   });
+});
 
+describe('compiled expressions', () => {
   it('names the attributes an expression reads, map keys included', () => {
     expect(compile('destination.labels["app"] == "ratings" && source.principal == "x"').referenced).toEqual([
       { name: 'destination.labels', mapKey: 'app' },

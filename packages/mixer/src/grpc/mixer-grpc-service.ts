@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { grpcError } from '@mesh/runtime';
 import type { Logger } from '@mesh/runtime';
 import { decodeAttributes, decodeReportRequest, GLOBAL_DICTIONARY, GrpcServices, loadMixerPackageDefinition } from '@mesh/shared-api';
-import type { CheckRequestMessage, CheckResponseMessage, GlobalDictionary, ReportRequestMessage } from '@mesh/shared-api';
+import type { AttributeMap, CheckRequestMessage, CheckResponseMessage, GlobalDictionary, ReportRequestMessage } from '@mesh/shared-api';
 import type { MixerMetrics } from '../admin/mixer-metrics.js';
 import type { CheckPolicy } from '../check/allow-check.js';
 import type { ReportLedger } from '../report/report-ledger.js';
@@ -14,6 +14,8 @@ export interface MixerServiceDeps {
   check: CheckPolicy;
   logger: Logger;
   dictionary?: GlobalDictionary;
+  /** Hands decoded report bags to the adapters (off the RPC's answer: Report is acknowledged first). */
+  onReport?: (bags: AttributeMap[]) => Promise<void>;
 }
 
 /** The `istio.mixer.v1.Mixer` service definition, as grpc-js servers take it. */
@@ -46,6 +48,7 @@ export function createMixerHandlers(deps: MixerServiceDeps): { Check: Unary<Chec
       deps.metrics.report('ok', keys);
       log.debug({ bags: decoded.bags.length, semantics: decoded.semantics }, 'Report received');
       callback(null, {});
+      deps.onReport?.(decoded.bags).catch((err: unknown) => log.error({ err }, 'Report dispatch failed unexpectedly'));
     } catch (err) {
       deps.metrics.report('internal');
       log.error({ err }, 'Report failed unexpectedly');
@@ -63,9 +66,17 @@ export function createMixerHandlers(deps: MixerServiceDeps): { Check: Unary<Chec
         callback(grpcError(grpc.status.INVALID_ARGUMENT, `Check refused: ${decoded.error}`));
         return;
       }
-      const response = deps.check(decoded.bag, request);
-      deps.metrics.check('ok');
-      callback(null, response);
+      Promise.resolve(deps.check(decoded.bag, request)).then(
+        (response) => {
+          deps.metrics.check('ok');
+          callback(null, response);
+        },
+        (err: unknown) => {
+          deps.metrics.check('internal');
+          log.error({ err }, 'Check failed unexpectedly');
+          callback(grpcError(grpc.status.INTERNAL, 'Check failed inside Mixer'));
+        },
+      );
     } catch (err) {
       deps.metrics.check('internal');
       log.error({ err }, 'Check failed unexpectedly');

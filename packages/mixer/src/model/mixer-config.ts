@@ -76,7 +76,13 @@ function nsOf(r: ConfigResource): string {
   return r.metadata.namespace ?? 'default';
 }
 
-function compileParams(params: Record<string, unknown>, path: string, problems: string[], refs: ReferencedAttribute[]): CompiledParams {
+/**
+ * Compiled nested params by their source, so that instances with identical maps (Istio's metrics
+ * all share one `dimensions` map) share one object, which the dispatcher evaluates once per bag.
+ */
+type Interned = Map<string, { fields: CompiledParams; refs: ReferencedAttribute[] }>;
+
+function compileParams(params: Record<string, unknown>, path: string, problems: string[], refs: ReferencedAttribute[], interned?: Interned): CompiledParams {
   const out: Record<string, CompiledParam> = {};
   for (const [k, v] of Object.entries(params)) {
     const p = `${path}.${k}`;
@@ -89,7 +95,16 @@ function compileParams(params: Record<string, unknown>, path: string, problems: 
       refs.push(...c.expr.referenced);
       out[k] = { kind: 'expr', expr: c.expr };
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = { kind: 'map', fields: compileParams(v as Record<string, unknown>, p, problems, refs) };
+      const id = JSON.stringify(v);
+      let shared = interned?.get(id);
+      if (!shared) {
+        const before = problems.length;
+        const own: ReferencedAttribute[] = [];
+        shared = { fields: compileParams(v as Record<string, unknown>, p, problems, own, interned), refs: own };
+        if (problems.length === before) interned?.set(id, shared);
+      }
+      refs.push(...shared.refs);
+      out[k] = { kind: 'map', fields: shared.fields };
     } else if (v !== null && v !== undefined) {
       out[k] = { kind: 'const', value: v };
     }
@@ -107,6 +122,7 @@ export function buildMixerConfig(resources: Iterable<ConfigResource>): MixerConf
   const handlers = new Map<string, HandlerConfig>();
   const instances = new Map<string, InstanceConfig>();
   const rules: ConfigResource[] = [];
+  const interned: Interned = new Map();
   for (const r of resources) {
     if (!r.apiVersion?.startsWith(`${GROUP}/`)) continue;
     const kind = lowerKind(r);
@@ -136,7 +152,7 @@ export function buildMixerConfig(resources: Iterable<ConfigResource>): MixerConf
       const params = (kind === 'instance' ? (spec['params'] ?? {}) : spec) as Record<string, unknown>;
       const before = problems.length;
       const refs: ReferencedAttribute[] = [];
-      const fields = compileParams(params, `instance ${fqn}: params`, problems, refs);
+      const fields = compileParams(params, `instance ${fqn}: params`, problems, refs, interned);
       if (problems.length > before) continue;
       instances.set(fqn, { fqn, name: r.metadata.name, namespace: ns, template, variety: TEMPLATES[template], fields, referenced: refs });
     }

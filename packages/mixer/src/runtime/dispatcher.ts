@@ -42,15 +42,32 @@ export interface CheckOutcome {
 /** google.rpc.Code.INTERNAL */
 const INTERNAL = 13;
 
-function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (e: string) => void): Record<string, InstanceValue> {
+/** The entries of compiled params, listed once per config (evalFields runs per instance per request). */
+const entryLists = new WeakMap<CompiledParams, ReadonlyArray<[string, CompiledParams[string]]>>();
+
+function entriesOf(fields: CompiledParams): ReadonlyArray<[string, CompiledParams[string]]> {
+  let list = entryLists.get(fields);
+  if (!list) entryLists.set(fields, (list = Object.entries(fields)));
+  return list;
+}
+
+/** Nested maps already evaluated for the current bag (shared, read-only, by instances with identical maps). */
+type BagMemo = Map<CompiledParams, Record<string, InstanceValue>>;
+
+function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (e: string) => void, memo?: BagMemo): Record<string, InstanceValue> {
   const out: Record<string, InstanceValue> = {};
-  for (const [k, f] of Object.entries(fields)) {
+  for (const [k, f] of entriesOf(fields)) {
     if (f.kind === 'expr') {
       const r = f.expr.eval(bag);
       if (r.ok) out[k] = r.value as InstanceValue;
       else onError(`${k}: ${r.error}`);
     } else if (f.kind === 'map') {
-      out[k] = evalFields(f.fields, bag, onError);
+      let m = memo?.get(f.fields);
+      if (!m) {
+        m = evalFields(f.fields, bag, onError, memo);
+        memo?.set(f.fields, m);
+      }
+      out[k] = m;
     } else {
       out[k] = f.value as InstanceValue;
     }
@@ -59,8 +76,8 @@ function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (e: stri
 }
 
 /** Builds one instance from a bag; absent attributes leave their field out. */
-export function buildInstance(inst: InstanceConfig, bag: AttributeMap, hooks?: Pick<DispatchHooks, 'instanceError'>): AdapterInstance {
-  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, (e) => hooks?.instanceError(inst.fqn, e)) };
+export function buildInstance(inst: InstanceConfig, bag: AttributeMap, hooks?: Pick<DispatchHooks, 'instanceError'>, memo?: BagMemo): AdapterInstance {
+  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, (e) => hooks?.instanceError(inst.fqn, e), memo) };
 }
 
 /** Rules outside the config default namespace apply only to traffic to their own namespace (as in Istio). */
@@ -176,12 +193,13 @@ export class Dispatcher {
   async report(bags: readonly AttributeMap[]): Promise<void> {
     const batches = new Map<string, AdapterInstance[]>();
     for (const bag of bags) {
+      const memo: BagMemo = new Map();
       for (const rule of this.reportRules) {
         if (!applies(rule, bag, this.defaultNamespace)) continue;
         for (const action of rule.actions) {
           let batch = batches.get(action.handler);
           if (!batch) batches.set(action.handler, (batch = []));
-          for (const inst of action.instances) batch.push(buildInstance(inst, bag, this.hooks));
+          for (const inst of action.instances) batch.push(buildInstance(inst, bag, this.hooks, memo));
         }
       }
     }

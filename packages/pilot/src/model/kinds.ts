@@ -1,4 +1,4 @@
-import type { AuthenticationPolicySpec, AuthorizationPolicySpec, PeerAuthenticationSpec, RequestAuthenticationSpec } from './security-specs.js';
+import type { AuthenticationPolicySpec, AuthorizationPolicySpec, PeerAuthenticationSpec, RbacConfigSpec, RequestAuthenticationSpec, ServiceRoleBindingSpec, ServiceRoleSpec } from './security-specs.js';
 import type { DestinationRuleSpec, GatewaySpec, ServiceEntrySpec, SidecarSpec, VirtualServiceSpec, WorkloadEntrySpec } from './networking-specs.js';
 
 /** The spec type of every kind Pilot reads from the config bucket. */
@@ -16,6 +16,12 @@ export interface PilotKindSpecs {
   Policy: AuthenticationPolicySpec;
   /** authentication.istio.io/v1alpha1, cluster-scoped (Istio 1.4). */
   MeshPolicy: AuthenticationPolicySpec;
+  /** rbac.istio.io/v1alpha1 (Istio 1.4). */
+  ServiceRole: ServiceRoleSpec;
+  ServiceRoleBinding: ServiceRoleBindingSpec;
+  RbacConfig: RbacConfigSpec;
+  /** rbac.istio.io/v1alpha1, cluster-scoped (Istio 1.4). */
+  ClusterRbacConfig: RbacConfigSpec;
 }
 
 /** A kind Pilot translates. */
@@ -44,6 +50,10 @@ export const PILOT_KINDS: readonly PilotKindInfo[] = [
   { kind: 'AuthorizationPolicy', group: 'security.istio.io', plural: 'authorizationpolicies' },
   { kind: 'Policy', group: 'authentication.istio.io', plural: 'policies' },
   { kind: 'MeshPolicy', group: 'authentication.istio.io', plural: 'meshpolicies' },
+  { kind: 'ServiceRole', group: 'rbac.istio.io', plural: 'serviceroles' },
+  { kind: 'ServiceRoleBinding', group: 'rbac.istio.io', plural: 'servicerolebindings' },
+  { kind: 'RbacConfig', group: 'rbac.istio.io', plural: 'rbacconfigs' },
+  { kind: 'ClusterRbacConfig', group: 'rbac.istio.io', plural: 'clusterrbacconfigs' },
 ];
 
 /** The Pilot kind stored under a group and plural, or undefined when Pilot does not read it. */

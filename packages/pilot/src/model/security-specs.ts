@@ -117,3 +117,6 @@ export interface PortSelectorRef {
   number?: number;
   name?: string;
 }
+
+/** rbac.istio.io/v1alpha1 (Istio 1.4): ServiceRole, ServiceRoleBinding, RbacConfig / ClusterRbacConfig (shapes shared with Galley). */
+export type { AccessRule, RbacConfigSpec, RbacSubject, ServiceRoleBindingSpec, ServiceRoleSpec } from '@mesh/shared-api';

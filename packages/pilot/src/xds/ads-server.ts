@@ -27,6 +27,8 @@ export class AdsServer {
   private readonly calls = new Map<XdsStream, AdsCall>();
   private readonly logger: Logger;
   private boundPort: number | undefined;
+  /** The mTLS port, when served. */
+  tlsPort: number | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -52,6 +54,14 @@ export class AdsServer {
   /** The bound port (after start). */
   get port(): number | undefined {
     return this.boundPort;
+  }
+
+  /** Also serves ADS on `host:port` with TLS credentials (Pilot's mTLS port); returns the bound port. */
+  async startTls(host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    this.tlsPort = await bindGrpc(this.server, address, credentials);
+    this.logger.info({ port: this.tlsPort, host }, 'xDS (ADS) mTLS server listening');
+    return this.tlsPort;
   }
 
   /** Ends every stream (status OK: clients reconnect elsewhere) and shuts the server down. Idempotent. */

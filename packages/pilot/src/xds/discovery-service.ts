@@ -37,6 +37,8 @@ export interface DiscoveryServiceOptions {
   isSynced: () => boolean;
   logger: Logger;
   metrics: PilotMetrics;
+  /** JSON Web Key Sets fetched for `jwksUri`s, inlined into jwt_authn (see security/jwks-resolver.ts). */
+  jwks?: () => ReadonlyMap<string, string>;
 }
 
 /** One entry of `/debug/syncz`. */
@@ -60,7 +62,18 @@ interface PendingPush {
 }
 
 /** Config kinds a sidecar's own (inbound) resources depend on, besides the proxy itself. */
-const INBOUND_KINDS: readonly PilotKind[] = ['PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'Policy', 'MeshPolicy', 'DestinationRule'];
+const INBOUND_KINDS: readonly PilotKind[] = [
+  'PeerAuthentication',
+  'RequestAuthentication',
+  'AuthorizationPolicy',
+  'Policy',
+  'MeshPolicy',
+  'DestinationRule',
+  'ServiceRole',
+  'ServiceRoleBinding',
+  'RbacConfig',
+  'ClusterRbacConfig',
+];
 
 const noPending = (): PendingPush => ({ full: false, edsHosts: new Set(), all: false, kinds: new Set() });
 
@@ -119,6 +132,13 @@ export class DiscoveryService {
   configSynced(): void {
     this.pending.full = true;
     this.pending.all = true;
+    this.debouncer.trigger();
+  }
+
+  /** Call when a fetched JWKS changed: sidecars' inbound listeners (jwt_authn) are translated again. */
+  jwksChanged(): void {
+    this.pending.full = true;
+    this.pending.kinds.add('RequestAuthentication');
     this.debouncer.trigger();
   }
 
@@ -197,7 +217,8 @@ export class DiscoveryService {
     const services = registry.services();
     const configs: Record<string, unknown> = {};
     for (const k of PILOT_KINDS) configs[k.kind] = config.list(k.kind);
-    return buildMeshIndex({ settings: mesh, services, endpoints: services.flatMap((s) => registry.endpoints(s.hostname)), configs: configs as ConfigLists });
+    const jwks = this.opts.jwks?.();
+    return buildMeshIndex({ settings: mesh, services, endpoints: services.flatMap((s) => registry.endpoints(s.hostname)), configs: configs as ConfigLists, ...(jwks ? { jwks } : {}) });
   }
 
   /**

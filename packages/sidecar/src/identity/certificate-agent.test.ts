@@ -1,5 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,95 +6,14 @@ import path from 'node:path';
 import { createProcessMetrics } from '@mesh/runtime';
 import { freePort, silentLogger } from '@mesh/runtime/testing';
 import { MeshError } from '@mesh/shared-api';
+import tls from 'node:tls';
 import { CertificateAgent } from './certificate-agent.js';
+import { CitadelProcess } from './test-support/citadel-process.js';
+import { tlsMaterialOf } from './tls-material.js';
 import type { CertificateAgentOptions, WorkloadCertificate } from './types.js';
 
-/**
- * These tests run the real Citadel as a process (services never import each other), from its
- * build output: build it first with `npx tsc -p packages/citadel/tsconfig.build.json`.
- */
-const CITADEL_DIR = path.resolve(__dirname, '../../../citadel');
-const CITADEL_BIN = path.join(CITADEL_DIR, 'bin', 'mesh-citadel.js');
 const TD = 'cluster.local';
 const logger = silentLogger();
-
-/** A Citadel child process on free ports. */
-class CitadelProcess {
-  private output = '';
-  private constructor(
-    readonly child: ChildProcess,
-    readonly grpcPort: number,
-    readonly adminPort: number,
-  ) {
-    child.stdout?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
-    child.stderr?.on('data', (d: Buffer) => (this.output = (this.output + d.toString()).slice(-4000)));
-  }
-
-  static async start(stateDir: string, adminTokenFile: string, grpcPort?: number): Promise<CitadelProcess> {
-    if (!fs.existsSync(path.join(CITADEL_DIR, 'dist', 'main.js'))) {
-      throw new Error(`Citadel is not built (${CITADEL_DIR}/dist/main.js is missing): run \`npx tsc -p packages/citadel/tsconfig.build.json\` from the repo root first`);
-    }
-    const port = grpcPort ?? (await freePort());
-    const adminPort = await freePort();
-    const child = spawn(process.execPath, [CITADEL_BIN], {
-      env: {
-        ...process.env,
-        MESH_CITADEL_STATE_DIR: stateDir,
-        MESH_CITADEL_ADMIN_TOKEN_FILE: adminTokenFile,
-        MESH_CITADEL_GRPC_PORT: String(port),
-        MESH_CITADEL_GRPC_HOST: '127.0.0.1',
-        MESH_ADMIN_PORT: String(adminPort),
-        MESH_ADMIN_HOST: '127.0.0.1',
-        MESH_CITADEL_NATS_ENABLED: 'false',
-        MESH_DRAIN_MS: '500',
-        MESH_LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const c = new CitadelProcess(child, port, adminPort);
-    await c.waitReady(15_000);
-    return c;
-  }
-
-  private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`Citadel exited with ${this.child.exitCode}:\n${this.output}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${this.adminPort}/healthz/ready`, { signal: AbortSignal.timeout(500) });
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    this.child.kill('SIGKILL');
-    throw new Error(`Citadel was not ready within ${timeoutMs} ms:\n${this.output}`);
-  }
-
-  async issueToken(adminToken: string, namespace: string, serviceAccount: string): Promise<string> {
-    const res = await fetch(`http://127.0.0.1:${this.adminPort}/v1/bootstrap-tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ namespace, serviceAccount }),
-      signal: AbortSignal.timeout(5000),
-    });
-    const body = (await res.json()) as { token?: string; message?: string };
-    if (!body.token) throw new Error(`token request failed (${res.status}): ${body.message ?? ''}`);
-    return body.token;
-  }
-
-  /** SIGTERM; resolves with the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
-    const exited = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  }
-}
 
 function opensslVerify(cert: WorkloadCertificate): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-agent-'));
@@ -169,7 +87,10 @@ describe('CertificateAgent (against a real Citadel process)', () => {
       expect(leaf.serialNumber).toBe(cert.serial);
       expect(Math.abs(cert.notAfter.getTime() - Date.now() - 3600_000)).toBeLessThan(5000);
       const state = a.state();
-      expect(state).toMatchObject({ identity: cert.identity, rotations: 1, serial: cert.serial, notAfter: cert.notAfter.toISOString() });
+      expect(state).toMatchObject({ identity: cert.identity, credential: 'bootstrap-token', rotations: 1, serial: cert.serial, notBefore: cert.notBefore.toISOString(), notAfter: cert.notAfter.toISOString() });
+      expect(state.rootFingerprints).toEqual([new crypto.X509Certificate(rootCertPem).fingerprint256]);
+      expect(state.chain).toEqual([expect.objectContaining({ serial: new crypto.X509Certificate(rootCertPem).serialNumber, notAfter: new Date(new crypto.X509Certificate(rootCertPem).validTo).toISOString() })]);
+      expect(state.lastError).toBeUndefined();
       expect(state.secondsToExpiry).toBeGreaterThan(3500);
       // Rotation is planned at about half the lifetime (up to 10 % earlier, for jitter).
       const inMs = new Date(state.nextRotationAt!).getTime() - Date.now();
@@ -182,6 +103,10 @@ describe('CertificateAgent (against a real Citadel process)', () => {
       });
       expect(text).toMatch(/^sidecar_agent_cert_issuance_count_total 1/m);
       expect(text).toMatch(new RegExp(`^sidecar_agent_cert_expiry_timestamp ${Math.floor(cert.notAfter.getTime() / 1000)}`, 'm'));
+      const remaining = Number(/^sidecar_agent_cert_expiry_seconds (\d+)/m.exec(text)?.[1]);
+      expect(remaining).toBeGreaterThan(3500);
+      expect(remaining).toBeLessThanOrEqual(3600);
+      expect(text).toMatch(new RegExp(`^sidecar_agent_root_cert_expiry_timestamp ${Math.floor(new Date(new crypto.X509Certificate(rootCertPem).validTo).getTime() / 1000)}`, 'm'));
     } finally {
       await metrics.shutdown();
     }
@@ -214,6 +139,51 @@ describe('CertificateAgent (against a real Citadel process)', () => {
     const after = a.current()?.serial;
     await new Promise((r) => setTimeout(r, 2500));
     expect(a.current()?.serial ?? after).toBe(after);
+  });
+
+  it('hot-swaps the TLS context on rotation: open connections stay up, new ones get the new certificate', async () => {
+    const a = agent({ ttlSeconds: 6 });
+    await a.start();
+    let server: tls.Server | undefined;
+    // What the proxy does: one server, its secure context replaced on every rotation.
+    const unsubscribe = a.subscribe((cert) => {
+      const m = tlsMaterialOf(cert);
+      if (!server) server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, (s) => s.pipe(s));
+      else server.setSecureContext({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server!.address() as { port: number }).port;
+    const dial = (): Promise<tls.TLSSocket> =>
+      new Promise((resolve, reject) => {
+        const m = a.tlsMaterial()!;
+        // The client presents the workload certificate too (mTLS); the peer's SAN is a SPIFFE URI, not a host name.
+        const s = tls.connect({ host: '127.0.0.1', port, key: m.key, cert: m.cert, ca: m.ca, checkServerIdentity: () => undefined }, () => resolve(s));
+        s.on('error', reject);
+      });
+    const echo = (s: tls.TLSSocket, text: string): Promise<string> =>
+      new Promise((resolve) => {
+        s.once('data', (d: Buffer) => resolve(d.toString()));
+        s.write(text);
+      });
+    try {
+      const first = await dial();
+      const firstSerial = first.getPeerX509Certificate()!.serialNumber;
+      expect(firstSerial).toBe(a.current()!.serial);
+      expect(first.getPeerX509Certificate()!.subjectAltName).toBe(`URI:${a.identity}`);
+      // Wait for a rotation (6 s certificates rotate at ~3 s).
+      for (const until = Date.now() + 10_000; a.current()!.serial === firstSerial && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      expect(a.current()!.serial).not.toBe(firstSerial);
+      // The connection made before the rotation still works.
+      await expect(echo(first, 'still here')).resolves.toBe('still here');
+      const second = await dial();
+      expect(second.getPeerX509Certificate()!.serialNumber).toBe(a.current()!.serial);
+      await expect(echo(second, 'new context')).resolves.toBe('new context');
+      first.destroy();
+      second.destroy();
+    } finally {
+      unsubscribe();
+      await new Promise<void>((r) => server!.close(() => r()));
+    }
   });
 
   it.each([

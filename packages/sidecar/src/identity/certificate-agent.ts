@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@mesh/runtime';
 import { MeshError, spiffeId } from '@mesh/shared-api';
@@ -5,7 +6,11 @@ import type { ErrorCode } from '@mesh/shared-api';
 import { CitadelClient } from './citadel-client.js';
 import type { PendingCall } from './citadel-client.js';
 import { checkIssuedChain } from './issued-chain.js';
-import type { CertificateAgentOptions, CertificateAgentState, WorkloadCertificate } from './types.js';
+import { fingerprintsOf, tlsMaterialOf } from './tls-material.js';
+import type { TlsMaterial } from './tls-material.js';
+import { StaticTokenSource } from './token-source.js';
+import type { TokenSource } from './token-source.js';
+import type { CertificateAgentOptions, CertificateAgentState, CertificateSummary, WorkloadCertificate } from './types.js';
 import { generateKeyAndCsr } from './workload-key.js';
 
 /** Called with each newly installed certificate (the first one included). */
@@ -31,7 +36,9 @@ export class CertificateAgent {
   private readonly log: Logger;
   private readonly client: CitadelClient;
   private readonly listeners = new Set<RotationListener>();
-  private token: string;
+  private tokens: TokenSource;
+  private readonly rootFingerprints: string[];
+  private chainSummary: CertificateSummary[] = [];
   private cert: WorkloadCertificate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private nextRotationAt: number | undefined;
@@ -47,7 +54,9 @@ export class CertificateAgent {
 
   constructor(private readonly opts: CertificateAgentOptions) {
     this.identity = spiffeId(opts.trustDomain, opts.namespace, opts.serviceAccount);
-    this.token = opts.token;
+    if (!opts.tokenSource && !opts.token) throw new Error('CertificateAgent needs a token or a tokenSource');
+    this.tokens = opts.tokenSource ?? new StaticTokenSource(opts.token!);
+    this.rootFingerprints = fingerprintsOf(opts.rootCertPem);
     this.log = opts.logger.child({ component: 'certificate-agent', identity: this.identity });
     this.client = new CitadelClient({ address: opts.citadelAddress, rootCertPem: opts.rootCertPem, ...(opts.tlsServerName ? { tlsServerName: opts.tlsServerName } : {}) });
     this.backoffMs = this.retryInitialMs;
@@ -58,6 +67,18 @@ export class CertificateAgent {
         .createObservableGauge('sidecar_agent_cert_expiry_timestamp', { description: 'when the current workload certificate expires (Unix seconds)', unit: 's' })
         .addCallback((r) => {
           if (this.cert) r.observe(Math.floor(this.cert.notAfter.getTime() / 1000));
+        });
+      // Istio's istio_agent_cert_expiry_seconds: what alerts are written against.
+      opts.metrics
+        .createObservableGauge('sidecar_agent_cert_expiry_seconds', { description: 'seconds until the current workload certificate expires (0 when expired)', unit: 's' })
+        .addCallback((r) => {
+          if (this.cert) r.observe(Math.max(0, Math.floor((this.cert.notAfter.getTime() - Date.now()) / 1000)));
+        });
+      const rootNotAfter = Math.min(...(opts.rootCertPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime()));
+      opts.metrics
+        .createObservableGauge('sidecar_agent_root_cert_expiry_timestamp', { description: 'when the earliest-expiring trusted root expires (Unix seconds)', unit: 's' })
+        .addCallback((r) => {
+          if (Number.isFinite(rootNotAfter)) r.observe(Math.floor(rootNotAfter / 1000));
         });
     }
   }
@@ -103,9 +124,26 @@ export class CertificateAgent {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Like {@link onRotate}, but also calls `listener` at once with the current certificate, if
+   * any: what a TLS context holder needs to never miss one (subscribe before or after start).
+   */
+  subscribe(listener: RotationListener): () => void {
+    const unsubscribe = this.onRotate(listener);
+    const cert = this.current();
+    if (cert) listener(cert);
+    return unsubscribe;
+  }
+
+  /** Key, chain (without the root) and trust bundle of the current certificate, ready for a TLS context; undefined before the first. */
+  tlsMaterial(): TlsMaterial | undefined {
+    const cert = this.current();
+    return cert ? tlsMaterialOf(cert) : undefined;
+  }
+
   /** Replaces the bootstrap token for later requests (e.g. after the token file was renewed). */
   updateToken(token: string): void {
-    this.token = token;
+    this.tokens = new StaticTokenSource(token, this.tokens.kind);
   }
 
   /** For an admin endpoint: identity, expiry, rotations and the last error (never the token or key). */
@@ -113,8 +151,18 @@ export class CertificateAgent {
     const cert = this.current();
     return {
       identity: this.identity,
+      credential: this.tokens.kind,
       rotations: this.rotations,
-      ...(cert ? { notAfter: cert.notAfter.toISOString(), secondsToExpiry: Math.max(0, Math.floor((cert.notAfter.getTime() - Date.now()) / 1000)), serial: cert.serial } : {}),
+      ...(cert
+        ? {
+            serial: cert.serial,
+            notBefore: cert.notBefore.toISOString(),
+            notAfter: cert.notAfter.toISOString(),
+            secondsToExpiry: Math.max(0, Math.floor((cert.notAfter.getTime() - Date.now()) / 1000)),
+            chain: this.chainSummary,
+          }
+        : {}),
+      rootFingerprints: this.rootFingerprints,
       ...(this.lastInstalledAt !== undefined ? { lastRotationAt: new Date(this.lastInstalledAt).toISOString() } : {}),
       ...(this.nextRotationAt !== undefined && !this.stopped ? { nextRotationAt: new Date(this.nextRotationAt).toISOString() } : {}),
       ...(this.lastError ? { lastError: this.lastError.message, lastErrorAt: this.lastError.at.toISOString() } : {}),
@@ -139,7 +187,9 @@ export class CertificateAgent {
   private async requestCertificate(): Promise<WorkloadCertificate> {
     const { key, keyPem, csrPem } = await generateKeyAndCsr(this.identity);
     if (this.stopped) throw new Error('stopped');
-    const call = this.client.createCertificate({ csrPem, token: this.token, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(this.opts.ttlSeconds ? { ttlSeconds: this.opts.ttlSeconds } : {}) });
+    const token = await this.tokens.token();
+    if (this.stopped) throw new Error('stopped');
+    const call = this.client.createCertificate({ csrPem, token, timeoutMs: this.opts.callTimeoutMs ?? 10_000, ...(this.opts.ttlSeconds ? { ttlSeconds: this.opts.ttlSeconds } : {}) });
     this.inflight = call;
     let chain: string[];
     try {
@@ -155,6 +205,10 @@ export class CertificateAgent {
   private install(cert: WorkloadCertificate): void {
     const receivedAt = Date.now();
     this.cert = cert;
+    this.chainSummary = cert.certChainPem.slice(1).map((p) => {
+      const c = new crypto.X509Certificate(p);
+      return { subject: c.subject.replace(/\n/g, ', '), issuer: c.issuer.replace(/\n/g, ', '), serial: c.serialNumber, notAfter: new Date(c.validTo).toISOString() };
+    });
     this.rotations++;
     this.lastInstalledAt = receivedAt;
     this.backoffMs = this.retryInitialMs;

@@ -1,4 +1,5 @@
 import type { Logger } from '@mesh/runtime';
+import type { CredentialKind, TokenSource } from './token-source.js';
 
 /** The workload's current identity material: key and chain as PEM, and the leaf's facts. */
 export interface WorkloadCertificate {
@@ -16,12 +17,27 @@ export interface WorkloadCertificate {
   serial: string;
 }
 
-/** What the agent reports on an admin endpoint. */
+/** One certificate of the chain, as `/certs` shows it. */
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  serial: string;
+  notAfter: string;
+}
+
+/** What the agent reports on an admin endpoint (`/certs`). */
 export interface CertificateAgentState {
   identity: string;
+  /** How the agent proves the identity to Citadel. */
+  credential: CredentialKind;
+  notBefore?: string;
   notAfter?: string;
   secondsToExpiry?: number;
   serial?: string;
+  /** The chain above the leaf (intermediates and root), as Citadel returned it. */
+  chain?: CertificateSummary[];
+  /** SHA-256 fingerprints of the trusted roots (the trust bundle). */
+  rootFingerprints: string[];
   /** Certificates installed so far (the first one included). */
   rotations: number;
   lastRotationAt?: string;
@@ -46,8 +62,10 @@ export interface CertificateAgentOptions {
   citadelAddress: string;
   /** Citadel's root certificate(s), PEM: verifies Citadel's TLS certificate and the issued chain. */
   rootCertPem: string;
-  /** Bootstrap token proving this workload's identity (sent as `authorization: Bearer`). */
-  token: string;
+  /** Bootstrap token proving this workload's identity (sent as `authorization: Bearer`); or give `tokenSource`. */
+  token?: string;
+  /** Where each request's bearer token comes from (a Kubernetes SA token file, a bootstrap token file). */
+  tokenSource?: TokenSource;
   trustDomain: string;
   namespace: string;
   serviceAccount: string;

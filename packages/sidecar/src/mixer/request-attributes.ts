@@ -62,6 +62,17 @@ export function requestAttributes(info: RequestInfo, reporter: ReporterIdentity,
     'destination.service.host':
       info.destination.service && info.destination.namespace ? `${info.destination.service}.${info.destination.namespace}.svc.${reporter.domainSuffix}` : undefined,
   };
+  if (info.protocol === 'tcp') {
+    // A relayed TCP connection, reported once when it closes (Istio's connection.* attributes).
+    Object.assign(bag, {
+      'connection.event': 'close',
+      'connection.received.bytes': BigInt(info.requestBytes),
+      'connection.received.bytes_total': BigInt(info.requestBytes),
+      'connection.sent.bytes': BigInt(info.responseBytes),
+      'connection.sent.bytes_total': BigInt(info.responseBytes),
+      'connection.duration': durationMs(info.durationMs),
+    });
+  }
   for (const k of Object.keys(bag)) if (bag[k] === undefined) delete bag[k];
   return bag as AttributeRecord;
 }

@@ -12,6 +12,8 @@ import type { DirectResponseModel, RedirectModel } from '../routing/route-model.
 import { redirectLocation } from '../routing/rewrite.js';
 import type { MatchedRoute, MatchResult, RoutingTable } from '../routing/routing-table.js';
 import { parseRequestTarget } from '../routing/request-target.js';
+import type { HttpSecurityModel } from '../security/http-security.js';
+import { applyHeaderEdits, checkHttpSecurity } from '../security/http-security.js';
 import type { ConnInfo, DownstreamRequest, DownstreamResponse } from './downstream.js';
 import { authorityOf, isHttp2, responseGone } from './downstream.js';
 import { Forwarder } from './forwarder.js';
@@ -43,6 +45,8 @@ export interface ExchangeContext {
   readonly draining: () => boolean;
   /** Reports a finished request (and the access log paths of its connection manager). */
   readonly onComplete: (info: RequestInfo, accessLogs?: readonly string[]) => void;
+  /** Mixer Check before forwarding (sidecar/src/mixer): undefined = no check for this request. */
+  readonly policyCheck?: (ex: Exchange) => Promise<{ allow: true } | { allow: false; status: number; flag: string; body: string }> | undefined;
 }
 
 /** Finds the route for a request on a connection (gateway listeners match by their filter chain). */
@@ -138,6 +142,7 @@ export class Exchange {
       return sendResponse(this.res, 301, '', this.withConnection({ location }));
     }
     this.body = new RequestBody(req, hasBody(req), m.matched.plan.retry !== undefined);
+    if (m.matched.plan.security) return this.authorize(m.matched.plan.security);
     this.runFilters(0);
   }
 
@@ -220,6 +225,24 @@ export class Exchange {
     return headers;
   }
 
+  /** Envoy's jwt_authn → istio_authn → RBAC filters (before fault and CORS): a 401/403 local reply, or on to the other filters. */
+  private authorize(security: HttpSecurityModel): void {
+    checkHttpSecurity(security, this.facts!, this.conn, Math.floor(Date.now() / 1000)).then(
+      (d) => {
+        if (this.done || responseGone(this.res)) return;
+        if (d.ok) {
+          applyHeaderEdits(this.req.headers, d.edits);
+          return this.runFilters(0);
+        }
+        if (d.flag) this.flag(d.flag);
+        this.body?.start();
+        if (this.isGrpc) return sendGrpcReply(this.res, grpcStatusFor(d.status), d.body, this.withConnection({}));
+        sendResponse(this.res, d.status, d.body, this.withConnection({ ...d.headers }));
+      },
+      () => this.localReply(500, 'DPE'),
+    );
+  }
+
   /** Runs the chain's fault and CORS filters from index `i`, then the router. */
   private runFilters(i: number): void {
     const filters = this.matched!.plan.filters;
@@ -260,8 +283,23 @@ export class Exchange {
     this.localReply(abort.httpStatus ?? 503, 'FI');
   }
 
-  /** The router filter: redirect, direct response, or forward. */
-  private route(): void {
+  /** The router filter: redirect, direct response, or forward; after Mixer's Check when one applies. */
+  private route(checked = false): void {
+    const check = checked ? undefined : this.ctx.policyCheck?.(this);
+    if (check) {
+      check.then(
+        (d) => {
+          if (this.done || responseGone(this.res)) return;
+          if (d.allow) return this.route(true);
+          this.flag(d.flag);
+          this.body?.start();
+          if (this.isGrpc) return sendGrpcReply(this.res, grpcStatusFor(d.status), d.body, this.withConnection({}));
+          sendResponse(this.res, d.status, d.body, this.withConnection({ 'content-type': 'text/plain' }));
+        },
+        () => this.localReply(500, 'DPE'),
+      );
+      return;
+    }
     const action = this.matched!.route.action;
     switch (action.kind) {
       case 'redirect':
@@ -317,6 +355,7 @@ export class Exchange {
       httpProtocol: isHttp2(req) ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
       downstreamRemoteAddress: `${this.conn.remoteAddress}:${this.conn.remotePort}`,
       ...(this.span ? { traceId: this.span.traceId } : {}),
+      ...(this.conn.peerPrincipal ? { sourcePrincipal: this.conn.peerPrincipal } : {}),
     };
     if (this.span) ctx.tracer!.finish(this.span, info, BigInt(this.startTime.getTime()) * 1_000_000n);
     ctx.onComplete(info, this.matched?.plan.accessLogs);

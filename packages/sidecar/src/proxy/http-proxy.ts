@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@mesh/runtime';
+import { INBOUND_LISTENER } from '@mesh/shared-api';
+import type { FilterChainModel } from '../routing/model.js';
+import type { InboundTransport } from '../security/tls/inbound-transport.js';
 import type { RandomSource } from '../routing/load-balancing.js';
 import type { RoutingTable } from '../routing/routing-table.js';
 import type { ConnInfo, DownstreamRequest, DownstreamResponse } from './downstream.js';
@@ -46,6 +49,10 @@ export interface HttpProxyOptions {
   readonly tcpChains?: boolean;
   readonly accessLog?: AccessLogWriter;
   readonly tracer?: Tracer;
+  /** Inbound: terminates mTLS on ports whose inbound filter chains have TLS (PeerAuthentication STRICT / PERMISSIVE). */
+  readonly inboundTls?: InboundTransport;
+  /** Mixer Check before forwarding. */
+  readonly policyCheck?: ExchangeContext['policyCheck'];
 }
 
 /**
@@ -139,11 +146,18 @@ export class HttpProxy {
       ...(this.opts.tracer ? { tracer: this.opts.tracer } : {}),
       draining: () => this.draining,
       onComplete: (info, accessLogs) => this.complete(info, accessLogs),
+      ...(this.opts.policyCheck ? { policyCheck: this.opts.policyCheck } : {}),
     };
   }
 
   /** Relays a connection whose inbound filter chain is a TCP proxy; false leaves it to HTTP. */
   private tcpChain(socket: Socket): boolean {
+    const deliver = (s: Socket | TLSSocket, conn: ConnInfo, chain: FilterChainModel): void => {
+      if (this.draining) return void s.destroy();
+      if (chain.tcp && !chain.http) proxyTcp(this.context(), s, chain.tcp, conn);
+      else this.server.accept(s, conn);
+    };
+    if (this.opts.inboundTls?.take(this.opts.tables.current.listener(INBOUND_LISTENER), socket, deliver)) return true;
     if (!this.opts.tcpChains) return false;
     const chain = this.opts.tables.current.inboundChain(socket.localPort ?? 0);
     if (!chain?.tcp || chain.http) return false;

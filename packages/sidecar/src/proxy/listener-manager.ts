@@ -1,9 +1,7 @@
 import net from 'node:net';
-import tls from 'node:tls';
 import type { Logger } from '@mesh/runtime';
 import type { ConnectionFacts } from '../routing/filter-chain-match.js';
 import { needsTlsInspection, selectFilterChain } from '../routing/filter-chain-match.js';
-import { matchString } from '../routing/match.js';
 import type { DownstreamTlsModel, FilterChainModel, ListenerModel } from '../routing/model.js';
 import type { RoutingTable } from '../routing/routing-table.js';
 import type { ConnInfo } from './downstream.js';
@@ -12,7 +10,9 @@ import type { HttpProxy } from './http-proxy.js';
 import { replaySocket } from './replay-socket.js';
 import type { SidecarStats } from './stats.js';
 import { proxyTcp } from './tcp-proxy.js';
-import { MAX_CLIENT_HELLO, readClientHello } from './tls-inspector.js';
+import { peekClientHello } from './tls-inspector.js';
+import { terminateTls } from '../security/tls/inbound-tls.js';
+import { TlsSecrets } from '../security/tls/tls-secrets.js';
 
 /** What the listener manager serves connections with. */
 export interface ListenerManagerOptions {
@@ -25,6 +25,8 @@ export interface ListenerManagerOptions {
   readonly bindHost?: string;
   /** How long the TLS inspector waits for a ClientHello before treating the connection as plaintext (Envoy: 15 s). */
   readonly inspectTimeoutMs?: number;
+  /** The agent's certificates, for chains that name SDS secrets; PEM-only when absent. */
+  readonly secrets?: TlsSecrets;
 }
 
 interface Bound {
@@ -45,9 +47,11 @@ interface Bound {
  */
 export class ListenerManager {
   private readonly bound = new Map<string, Bound>();
-  private readonly contexts = new WeakMap<DownstreamTlsModel, tls.SecureContext>();
+  private readonly secrets: TlsSecrets;
 
-  constructor(private readonly opts: ListenerManagerOptions) {}
+  constructor(private readonly opts: ListenerManagerOptions) {
+    this.secrets = opts.secrets ?? new TlsSecrets(undefined);
+  }
 
   /** Binds listeners that are new (or moved) and closes those that are gone; bind failures are logged. */
   async sync(table: RoutingTable): Promise<void> {
@@ -123,26 +127,13 @@ export class ListenerManager {
     socket.on('error', () => socket.destroy());
     if (!listener) return void socket.destroy();
     if (!needsTlsInspection(listener)) return this.dispatch(listener, socket, Buffer.alloc(0), { destinationPort: socket.localPort ?? 0, transportProtocol: 'raw_buffer' });
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => finish({ kind: 'not-tls' }), this.opts.inspectTimeoutMs ?? 15_000);
-    const onData = (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      const r = readClientHello(buf);
-      if (r.kind !== 'need-more' || buf.length >= MAX_CLIENT_HELLO) finish(r);
-    };
-    const finish = (r: ReturnType<typeof readClientHello>) => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.pause();
+    peekClientHello(socket, this.opts.inspectTimeoutMs ?? 15_000, (r, peeked) => {
       const facts: ConnectionFacts =
         r.kind === 'tls'
           ? { destinationPort: socket.localPort ?? 0, transportProtocol: 'tls', ...(r.serverName ? { serverName: r.serverName } : {}), applicationProtocols: r.alpn }
           : { destinationPort: socket.localPort ?? 0, transportProtocol: 'raw_buffer' };
-      this.dispatch(listener, socket, buf, facts);
-    };
-    socket.on('data', onData);
-    socket.once('close', () => clearTimeout(timer));
-    socket.resume();
+      this.dispatch(listener, socket, peeked, facts);
+    });
   }
 
   private dispatch(listener: ListenerModel, socket: net.Socket, peeked: Buffer, facts: ConnectionFacts): void {
@@ -163,51 +154,18 @@ export class ListenerManager {
 
   /** Terminates TLS (SIMPLE, or MUTUAL when client certificates are required) and hands the clear stream on. */
   private terminate(chain: FilterChainModel, t: DownstreamTlsModel, socket: net.Socket, peeked: Buffer, conn: ConnInfo): void {
-    const tlsSocket = new tls.TLSSocket(replaySocket(socket, peeked) as unknown as net.Socket, {
-      isServer: true,
-      secureContext: this.secureContext(t),
-      requestCert: t.requireClientCertificate || t.trustedCa !== undefined,
-      rejectUnauthorized: t.requireClientCertificate,
-      ...(t.alpn.length > 0 ? { ALPNProtocols: [...t.alpn] } : {}),
-    });
-    tlsSocket.on('error', () => {
-      this.opts.stats.inc(`listener.${conn.binding!.listener}.ssl.connection_error`);
-      tlsSocket.destroy();
-      socket.destroy();
-    });
-    tlsSocket.once('secure', () => {
-      if (t.matchSubjectAltNames && !sanAllowed(tlsSocket, t)) {
-        this.opts.stats.inc(`listener.${conn.binding!.listener}.ssl.fail_verify_san`);
-        tlsSocket.destroy();
+    const listener = conn.binding!.listener;
+    terminateTls(socket, peeked, t, this.secrets, (outcome) => {
+      if (!outcome.ok) {
+        this.opts.stats.inc(`listener.${listener}.ssl.${outcome.failure === 'connection_error' ? 'connection_error' : outcome.failure}`);
+        if (outcome.failure === 'no_certificate') this.opts.logger.warn({ listener, reason: outcome.message }, 'TLS connection refused: no certificate yet');
         return;
       }
-      const secured: ConnInfo = { ...conn, encrypted: true };
+      const { socket: tlsSocket, principal, peer } = outcome.conn;
+      const secured: ConnInfo = { ...conn, encrypted: true, ...(principal ? { peerPrincipal: principal } : {}), ...(peer ? { peerCertificate: peer } : {}) };
       if (chain.http) this.opts.http.accept(tlsSocket, secured);
       else if (chain.tcp) proxyTcp(this.opts.http.context(), tlsSocket, chain.tcp, secured);
       else tlsSocket.destroy();
     });
   }
-
-  private secureContext(t: DownstreamTlsModel): tls.SecureContext {
-    let ctx = this.contexts.get(t);
-    if (!ctx) {
-      ctx = tls.createSecureContext({
-        cert: t.certChain,
-        key: t.privateKey,
-        ...(t.trustedCa ? { ca: t.trustedCa } : {}),
-        ...(t.minVersion ? { minVersion: t.minVersion } : {}),
-        ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
-        ...(t.ciphers ? { ciphers: t.ciphers } : {}),
-      });
-      this.contexts.set(t, ctx);
-    }
-    return ctx;
-  }
-}
-
-/** True when one of the client certificate's SANs satisfies a configured matcher. */
-function sanAllowed(socket: tls.TLSSocket, t: DownstreamTlsModel): boolean {
-  const alt = socket.getPeerCertificate()?.subjectaltname ?? '';
-  const values = alt.split(/,\s*/).map((e) => e.replace(/^[A-Za-z ]+:/, ''));
-  return values.some((v) => t.matchSubjectAltNames!.some((m) => matchString(m, v)));
 }

@@ -53,6 +53,8 @@ export interface RequestInfo {
   readonly downstreamRemoteAddress?: string;
   /** The trace this request belongs to (W3C / B3 trace id). */
   readonly traceId?: string;
+  /** Inbound over mTLS: the client's principal (`cluster.local/ns/<ns>/sa/<sa>`, Istio's `source.principal`). */
+  readonly sourcePrincipal?: string;
 }
 
 /** Receives every finished request (Mixer Report, custom telemetry). */

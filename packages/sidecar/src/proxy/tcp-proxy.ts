@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { endpointKey } from '../routing/cluster-runtime.js';
 import { pickWeighted } from '../routing/load-balancing.js';
 import type { TcpProxyModel } from '../routing/model.js';
+import { tcpAllowed } from '../security/authz/tcp-authz.js';
 import type { ConnInfo } from './downstream.js';
 import type { ExchangeContext } from './exchange.js';
 import { elapsedMs } from './exchange.js';
@@ -76,6 +77,11 @@ export function proxyTcp(ctx: ExchangeContext, downstream: Duplex, tcp: TcpProxy
   downstream.on('error', () => downstream.destroy());
   // Hold the downstream's bytes until the upstream is connected.
   downstream.pause();
+  // Envoy's network RBAC filter decides before the upstream connection is made.
+  if (tcp.rbac && !tcpAllowed(tcp.rbac, conn)) {
+    stat('rbac.denied');
+    return fail('RBAC');
+  }
 
   const connect = (attempt: number): void => {
     const picked = ctx.table.pick(cluster, { exclude: tried, maxAttempts: 3 });

@@ -100,7 +100,8 @@ export class H1Attempt implements Attempt {
         return;
       }
       const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), spec.connectTimeoutMs);
-      socket.once('connect', () => {
+      // A TLS connection is made once the handshake is done: a refused certificate is a connect failure (UF), as in Envoy.
+      socket.once((socket as Socket & { encrypted?: boolean }).encrypted ? 'secureConnect' : 'connect', () => {
         this.connected = true;
         clearTimeout(connectTimer);
       });

@@ -7,6 +7,9 @@ import type { Duplex } from 'node:stream';
 import type { ClusterModel, EndpointModel, ThresholdsModel } from '../routing/cluster-model.js';
 import { DEFAULT_THRESHOLDS } from '../routing/cluster-model.js';
 import { endpointKey } from '../routing/cluster-runtime.js';
+import type { UpstreamTlsModel } from '../routing/tls-model.js';
+import { connectUpstreamTls, upstreamTlsFor, upstreamTlsSignature } from '../security/tls/upstream-tls.js';
+import type { TlsSecrets } from '../security/tls/tls-secrets.js';
 
 /** Routing priority of a request (`RouteAction.priority`): each has its own thresholds and pools. */
 export type Priority = 'DEFAULT' | 'HIGH';
@@ -64,13 +67,23 @@ class PoolAgent extends http.Agent {
   constructor(
     private readonly circuit: Circuit,
     private readonly onClose: () => void,
+    private readonly tls: { readonly model: UpstreamTlsModel; readonly secrets: TlsSecrets | undefined } | undefined,
   ) {
     // LIFO reuses the most recently used socket, so idle sockets age out instead of going stale.
     super({ keepAlive: true, scheduling: 'lifo', maxFreeSockets: 256 });
   }
 
-  override createConnection(options: ClientRequestArgs, _cb?: (err: Error | null, stream: Duplex) => void): Duplex {
-    const socket = net.createConnection(options as net.NetConnectOpts);
+  override createConnection(options: ClientRequestArgs, cb?: (err: Error | null, stream: Duplex) => void): Duplex {
+    let socket: net.Socket;
+    if (this.tls) {
+      try {
+        socket = connectUpstreamTls({ address: String(options.host), port: Number(options.port) }, this.tls.model, this.tls.secrets);
+      } catch (err) {
+        // No certificate yet: the request fails as a connection failure (503 UF), as Envoy's does while SDS warms.
+        cb?.(err as Error, undefined as unknown as Duplex);
+        return undefined as unknown as Duplex;
+      }
+    } else socket = net.createConnection(options as net.NetConnectOpts);
     this.circuit.connections++;
     requestsOnSocket.set(socket, 1);
     socket.once('close', () => {
@@ -138,6 +151,8 @@ class EndpointPool {
     readonly key: string,
     readonly endpoint: EndpointModel,
     readonly agent: PoolAgent,
+    /** mTLS / TLS to this endpoint (undefined = plaintext). */
+    readonly tls: UpstreamTlsModel | undefined,
   ) {}
 
   /** An HTTP/2 connection that takes new streams. */
@@ -161,7 +176,11 @@ class EndpointPool {
 export class UpstreamPool {
   private readonly circuits = new Map<string, Circuit>();
 
-  constructor(private readonly onStat: (cluster: string, stat: string) => void = () => undefined) {}
+  constructor(
+    private readonly onStat: (cluster: string, stat: string) => void = () => undefined,
+    /** The agent's certificates for upstream mTLS (SDS `default` / `ROOTCA`); without it TLS clusters fail to connect. */
+    private readonly secrets?: TlsSecrets,
+  ) {}
 
   /**
    * Admits a request to an endpoint: `onReady` gets the agent to send it with, now or once a
@@ -170,7 +189,7 @@ export class UpstreamPool {
   acquire(cluster: ClusterModel, endpoint: EndpointModel, priority: Priority, protocol: UpstreamProtocol, onReady: (connector: UpstreamConnector) => void): PoolTicket | OverflowReason {
     const circuit = this.circuit(cluster, priority);
     if (circuit.active >= circuit.thresholds.maxRequests) return 'upstream_rq_overflow';
-    const pool = this.endpointPool(circuit, cluster.name, priority, endpoint);
+    const pool = this.endpointPool(circuit, cluster, endpoint);
     const admitNow = this.hasCapacity(circuit, pool, protocol);
     if (!admitNow) {
       if (circuit.pending.length >= circuit.thresholds.maxPendingRequests) return 'upstream_rq_pending_overflow';
@@ -228,7 +247,7 @@ export class UpstreamPool {
       const name = key.slice(0, key.lastIndexOf('|'));
       const c = clusters.get(name);
       if (c) this.configure(circuit, c.model, key.endsWith('|HIGH') ? 'HIGH' : 'DEFAULT');
-      const keep = new Set((c?.endpoints ?? []).map(endpointKey));
+      const keep = new Set((c?.endpoints ?? []).map((ep) => poolKey(c!.model, ep)));
       for (const [ep, pool] of circuit.pools) {
         if (keep.has(ep) || pool.busy) continue;
         pool.agent.destroy();
@@ -276,12 +295,14 @@ export class UpstreamPool {
     c.connectTimeoutMs = cluster.connectTimeoutMs;
   }
 
-  private endpointPool(circuit: Circuit, _cluster: string, _priority: Priority, endpoint: EndpointModel): EndpointPool {
-    const key = endpointKey(endpoint);
+  /** The pool of an endpoint with the transport the cluster gives it: a change of transport (mTLS on or off) gets a new pool. */
+  private endpointPool(circuit: Circuit, cluster: ClusterModel, endpoint: EndpointModel): EndpointPool {
+    const key = poolKey(cluster, endpoint);
     let pool = circuit.pools.get(key);
     if (!pool) {
-      const agent = new PoolAgent(circuit, () => this.dispatchPending(circuit));
-      const created = new EndpointPool(key, endpoint, agent);
+      const tls = upstreamTlsFor(cluster, endpoint);
+      const agent = new PoolAgent(circuit, () => this.dispatchPending(circuit), tls ? { model: tls, secrets: this.secrets } : undefined);
+      const created = new EndpointPool(key, endpoint, agent, tls);
       // A connection returned to the free list can take the next waiting request for this endpoint.
       agent.on('free', () => this.dispatchPending(circuit));
       circuit.pools.set(key, created);
@@ -310,7 +331,21 @@ export class UpstreamPool {
   private connectH2(circuit: Circuit, pool: EndpointPool): H2Connection {
     const { address, port } = pool.endpoint;
     const host = address.includes(':') ? `[${address}]` : address;
-    const session = http2.connect(`http://${host}:${port}`);
+    const tls = pool.tls;
+    const secrets = this.secrets;
+    const session = tls
+      ? http2.connect(`https://${host}:${port}`, {
+          createConnection: () => {
+            try {
+              return connectUpstreamTls(pool.endpoint, tls, secrets, true);
+            } catch (err) {
+              const failed = new net.Socket();
+              setImmediate(() => failed.destroy(err as Error));
+              return failed;
+            }
+          },
+        })
+      : http2.connect(`http://${host}:${port}`);
     const conn: H2Connection = { session, connected: false, streams: 0, served: 0, draining: false };
     circuit.connections++;
     pool.h2 = conn;
@@ -353,4 +388,10 @@ export class UpstreamPool {
       i++;
     }
   }
+}
+
+/** Pools are per endpoint and transport. */
+function poolKey(cluster: ClusterModel, endpoint: EndpointModel): string {
+  const tls = upstreamTlsFor(cluster, endpoint);
+  return tls ? `${endpointKey(endpoint)}|${upstreamTlsSignature(tls)}` : endpointKey(endpoint);
 }

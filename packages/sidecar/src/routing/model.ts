@@ -4,6 +4,8 @@
  * (a regex here always compiles, a weighted route always has a positive total).
  */
 
+import type { HttpSecurityModel } from '../security/http-security.js';
+import type { RbacFilterModel } from '../security/authz/rbac-model.js';
 import type { ClusterModel, LoadAssignmentModel } from './cluster-model.js';
 import type { FaultModel, RouteConfigurationModel, StringMatchModel, WeightedClusterModel } from './route-model.js';
 
@@ -83,6 +85,8 @@ export interface TcpProxyModel {
   /** Close after this long without traffic either way (Envoy default 1 h; 0 = never). */
   readonly idleTimeoutMs: number;
   readonly maxConnectAttempts: number;
+  /** The chain's network RBAC filters (`envoy.filters.network.rbac`), checked before connecting upstream. */
+  readonly rbac?: readonly RbacFilterModel[];
 }
 
 /** One filter chain: when it applies, TLS termination, and HTTP or TCP handling. */
@@ -116,6 +120,8 @@ export interface HttpConnectionManagerModel {
   readonly routes: RouteSource;
   /** The chain's filters the sidecar implements (others are skipped with a warning). */
   readonly httpFilters?: readonly HttpFilterModel[];
+  /** jwt_authn, istio_authn and RBAC filters of the chain (run after route match, before fault and CORS). */
+  readonly security?: HttpSecurityModel;
   /** `use_remote_address`: the peer is the client (gateways): x-forwarded-for gets it appended. */
   readonly useRemoteAddress?: boolean;
   readonly skipXffAppend?: boolean;

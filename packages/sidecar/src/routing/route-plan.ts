@@ -1,3 +1,4 @@
+import type { HttpSecurityModel } from '../security/http-security.js';
 import type { HttpConnectionManagerModel } from './model.js';
 import type { CorsPolicyModel, FaultModel, FilterConfigModel, HeaderMutationsModel, HeaderOpsModel, RetryPolicyModel, RouteConfigurationModel, RouteModel, VirtualHostModel } from './route-model.js';
 
@@ -24,6 +25,8 @@ export interface RoutePlan {
   readonly upgrades: ReadonlyMap<string, boolean>;
   /** The connection manager's access log paths. */
   readonly accessLogs: readonly string[];
+  /** The connection manager's JWT, authentication and RBAC filters, when it has any. */
+  readonly security?: HttpSecurityModel;
 }
 
 /**
@@ -66,6 +69,7 @@ export function planRoute(hcm: HttpConnectionManagerModel, rc: RouteConfiguratio
     useRemoteAddress: hcm.useRemoteAddress === true,
     skipXffAppend: hcm.skipXffAppend === true,
     accessLogs: hcm.accessLogs ?? [],
+    ...(hcm.security ? { security: hcm.security } : {}),
     upgrades: new Map([...(hcm.upgrades ?? []), ...((route.action.kind === 'route' ? route.action.upgrades : undefined) ?? [])]),
   };
 }

@@ -75,3 +75,9 @@ export async function checkHttpSecurity(model: HttpSecurityModel, facts: Request
   }
   return { ok: true, edits: { remove, set }, metadata: authn.metadata };
 }
+
+/** Applies the JWT filter's header edits to the request headers that go upstream. */
+export function applyHeaderEdits(headers: Record<string, string | string[] | undefined>, edits: HeaderEdits): void {
+  for (const h of edits.remove) delete headers[h];
+  Object.assign(headers, edits.set);
+}

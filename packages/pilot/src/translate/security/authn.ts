@@ -114,7 +114,7 @@ function jwksCluster(uri: string): { cluster: string } | undefined {
   }
 }
 
-function provider(rule: JwtRule, jwks: ReadonlyMap<string, string> | undefined): XdsResource {
+function provider(rule: JwtRule, jwks: ReadonlyMap<string, string> | undefined, legacy: boolean): XdsResource {
   const p: XdsResource = { issuer: rule.issuer };
   if (rule.audiences?.length) p['audiences'] = rule.audiences;
   const inline = rule.jwks ?? (rule.jwksUri ? jwks?.get(rule.jwksUri) : undefined);
@@ -123,7 +123,9 @@ function provider(rule: JwtRule, jwks: ReadonlyMap<string, string> | undefined):
   else if (rule.jwksUri && remote) p['remote_jwks'] = { http_uri: { uri: rule.jwksUri, cluster: remote.cluster, timeout: { seconds: 5 } }, cache_duration: { seconds: 300 } };
   if (rule.fromHeaders?.length) p['from_headers'] = rule.fromHeaders.map((h) => ({ name: h.name, ...(h.prefix ? { value_prefix: h.prefix } : {}) }));
   if (rule.fromParams?.length) p['from_params'] = rule.fromParams;
-  p['forward'] = rule.forwardOriginalToken ?? true;
+  // Istio 1.4 Policies forward the token (its authentication filter reads it); RequestAuthentication
+  // removes it unless `forwardOriginalToken` is set (istiod's `Forward: jwtRule.ForwardOriginalToken`).
+  p['forward'] = legacy ? true : rule.forwardOriginalToken === true;
   if (rule.outputPayloadToHeader) p['forward_payload_header'] = rule.outputPayloadToHeader;
   p['payload_in_metadata'] = rule.issuer;
   return p;
@@ -145,7 +147,7 @@ export function jwtFilter(rules: readonly JwtRule[], legacy: boolean, jwks: Read
   rules.forEach((r, i) => {
     const name = legacy ? `origins-${i}` : r.issuer;
     if (providers[name]) return;
-    providers[name] = provider(r, jwks);
+    providers[name] = provider(r, jwks, legacy);
     names.push(name);
   });
   const fallback = legacy ? { allow_missing_or_failed: {} } : { allow_missing: {} };

@@ -2,8 +2,8 @@ import type { Proxy, ProxyPort } from '../../model/proxy.js';
 import { isHttpProtocol } from '../../model/service.js';
 import type { MeshIndex } from '../mesh-index.js';
 import type { XdsResource } from '../resources.js';
-import { applicable, authnFilter, inboundMtlsMode, jwtFilter, jwtRulesFor } from './authn.js';
-import { rbacFilters } from './rbac.js';
+import { authnFilter, inboundMtlsMode, jwtFilter, jwtRulesFor } from './authn.js';
+import { authorizationFilters } from './authz-filters.js';
 
 /** mTLS a sidecar's inbound port runs with (Istio's MutualTLSMode). */
 export type InboundMtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
@@ -27,16 +27,18 @@ export const NO_INBOUND_SECURITY: InboundSecurity = Object.freeze({ mtls: 'DISAB
  * the network RBAC filter.
  */
 export function inboundSecurity(index: MeshIndex, proxy: Proxy): (port: ProxyPort) => InboundSecurity {
-  const authz = applicable(index.configs('AuthorizationPolicy'), index.settings.rootNamespace, proxy);
+  // v1beta1 AuthorizationPolicy, else 1.4's v1alpha1 ServiceRole/Binding (authz-filters.ts).
+  const httpRbac = authorizationFilters(index, proxy, false);
+  const tcpRbac = authorizationFilters(index, proxy, true);
   return (port) => {
     const mtls = inboundMtlsMode(index, proxy, port);
-    if (!isHttpProtocol(port.protocol)) return { mtls, httpFilters: [], networkFilters: authz.length > 0 ? rbacFilters(authz, true) : [] };
+    if (!isHttpProtocol(port.protocol)) return { mtls, httpFilters: [], networkFilters: tcpRbac };
     const { rules, legacy, policy } = jwtRulesFor(index, proxy, port);
     const httpFilters: XdsResource[] = [];
     const jwt = jwtFilter(rules, legacy, index.state.jwks);
     if (jwt) httpFilters.push(jwt);
-    if (jwt || mtls !== 'DISABLE' || authz.length > 0) httpFilters.push(authnFilter(mtls, rules, policy, legacy));
-    if (authz.length > 0) httpFilters.push(...rbacFilters(authz, false));
+    if (jwt || mtls !== 'DISABLE' || httpRbac.length > 0) httpFilters.push(authnFilter(mtls, rules, policy, legacy));
+    httpFilters.push(...httpRbac);
     return { mtls, httpFilters, networkFilters: [] };
   };
 }

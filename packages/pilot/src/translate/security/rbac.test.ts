@@ -56,3 +56,47 @@ describe('rbacFilters', () => {
     expect(f!['name']).toBe('envoy.filters.network.rbac');
   });
 });
+
+describe('rbacRules (not-fields, empty policies, DENY on TCP)', () => {
+  const policy = (name: string, spec: AuthorizationPolicySpec): ConfigResource<AuthorizationPolicySpec> => ({ apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'foo' }, spec });
+  const only = (r: ReturnType<typeof rbacRules>): { permissions: unknown[]; principals: unknown[] } => Object.values(r['policies'] as Record<string, { permissions: unknown[]; principals: unknown[] }>)[0]!;
+
+  it('writes notX fields and when.notValues as NOT(OR) after their positive field', () => {
+    const r = only(
+      rbacRules(
+        [policy('p', { rules: [{ from: [{ source: { principals: ['a'], notPrincipals: ['b'], notNamespaces: ['evil'], notIpBlocks: ['10.0.0.0/8'], notRequestPrincipals: ['x/y'] } }], to: [{ operation: { notPaths: ['/admin*'], notMethods: ['DELETE'], notPorts: ['8080'], notHosts: ['*.internal'] } }], when: [{ key: 'request.headers[x-env]', notValues: ['prod'] }] }] })],
+        false,
+        'ALLOW',
+      ),
+    );
+    expect(r.permissions).toEqual([
+      {
+        and_rules: {
+          rules: [
+            { not_rule: { or_rules: { rules: [{ header: { name: ':authority', suffix_match: '.internal' } }] } } },
+            { not_rule: { or_rules: { rules: [{ header: { name: ':method', exact_match: 'DELETE' } }] } } },
+            { not_rule: { or_rules: { rules: [{ header: { name: ':path', prefix_match: '/admin' } }] } } },
+            { not_rule: { or_rules: { rules: [{ destination_port: 8080 }] } } },
+          ],
+        },
+      },
+    ]);
+    const ids = (r.principals[0] as { and_ids: { ids: Record<string, unknown>[] } }).and_ids.ids;
+    expect(ids.map((i) => Object.keys(i)[0])).toEqual(['or_ids', 'not_id', 'not_id', 'not_id', 'not_id', 'not_id']);
+    expect(ids[5]).toEqual({ not_id: { or_ids: { ids: [{ header: { name: 'x-env', exact_match: 'prod' } }] } } });
+  });
+
+  it('denies everything for an ALLOW policy with an empty spec and allows everything for rules: [{}]', () => {
+    expect(rbacRules([policy('deny-all', {})], false, 'ALLOW')).toEqual({ policies: {} });
+    expect(only(rbacRules([policy('allow-all', { rules: [{}] })], false, 'ALLOW'))).toEqual({ permissions: [{ and_rules: { rules: [{ any: true }] } }], principals: [{ and_ids: { ids: [{ any: true }] } }] });
+  });
+
+  it('keeps a DENY rule with HTTP fields on TCP with its TCP fields only (it denies more), but drops such an ALLOW rule', () => {
+    const deny = rbacRules([policy('d', { action: 'DENY', rules: [{ from: [{ source: { namespaces: ['evil'], requestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/x'], ports: ['9000'] } }] }] })], true, 'DENY');
+    expect(only(deny)).toEqual({
+      permissions: [{ and_rules: { rules: [{ or_rules: { rules: [{ destination_port: 9000 }] } }] } }],
+      principals: [{ and_ids: { ids: [{ or_ids: { ids: [{ metadata: { filter: 'istio_authn', path: [{ key: 'source.principal' }], value: { string_match: { safe_regex: { google_re2: {}, regex: '.*/ns/evil/.*' } } } } }] } }] } }],
+    });
+    expect(rbacRules([policy('a', { rules: [{ to: [{ operation: { paths: ['/x'] } }] }] })], true, 'ALLOW')).toEqual({ policies: {} });
+  });
+});

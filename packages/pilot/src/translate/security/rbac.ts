@@ -47,9 +47,8 @@ function or(key: 'rules' | 'ids', items: XdsResource[]): XdsResource {
   return key === 'rules' ? { or_rules: { rules: items } } : { or_ids: { ids: items } };
 }
 
-/** Principal-side matchers for one `when` condition, or undefined for permission-side keys. */
-function principalCondition(c: AuthzCondition): XdsResource[] | undefined {
-  const values = c.values ?? [];
+/** Principal-side matchers for the given values of one `when` condition, or undefined for permission-side keys. */
+function principalCondition(c: AuthzCondition, values: readonly string[]): XdsResource[] | undefined {
   const header = /^request\.headers\[(.+)\]$/.exec(c.key);
   if (header) return values.map((v) => headerMatch(header[1]!, v));
   const claim = /^request\.auth\.claims\[(.+)\]$/.exec(c.key);
@@ -69,9 +68,8 @@ function principalCondition(c: AuthzCondition): XdsResource[] | undefined {
   }
 }
 
-/** Permission-side matchers for one `when` condition. */
-function permissionCondition(c: AuthzCondition): XdsResource[] | undefined {
-  const values = c.values ?? [];
+/** Permission-side matchers for the given values of one `when` condition. */
+function permissionCondition(c: AuthzCondition, values: readonly string[]): XdsResource[] | undefined {
   const experimental = /^experimental\.envoy\.filters\.(.+)\[(.+)\]$/.exec(c.key);
   if (experimental) return values.map((v) => metadataMatch(`envoy.filters.${experimental[1]!}`, [experimental[2]!], stringMatch(v)));
   switch (c.key) {
@@ -88,33 +86,55 @@ function permissionCondition(c: AuthzCondition): XdsResource[] | undefined {
 
 /** True when a field only HTTP can evaluate (a TCP policy drops rules using it, as Istio does for ALLOW). */
 function httpOnly(op: AuthzOperation | undefined, src: AuthzSource | undefined, when: readonly AuthzCondition[]): boolean {
-  if (op && (op.hosts?.length || op.methods?.length || op.paths?.length)) return true;
-  if (src?.requestPrincipals?.length) return true;
+  if (op && (op.hosts?.length || op.notHosts?.length || op.methods?.length || op.notMethods?.length || op.paths?.length || op.notPaths?.length)) return true;
+  if (src?.requestPrincipals?.length || src?.notRequestPrincipals?.length) return true;
   return when.some((c) => c.key.startsWith('request.'));
 }
 
-function permission(op: AuthzOperation | undefined, when: readonly AuthzCondition[]): XdsResource {
+/** `values` as an OR, and `notValues` as NOT(OR), each when non-empty. */
+function withNot(key: 'rules' | 'ids', values: readonly string[] | undefined, notValues: readonly string[] | undefined, each: (v: string) => XdsResource): XdsResource[] {
+  const out: XdsResource[] = [];
+  if (values?.length) out.push(or(key, values.map(each)));
+  if (notValues?.length) out.push(key === 'rules' ? { not_rule: or(key, notValues.map(each)) } : { not_id: or(key, notValues.map(each)) });
+  return out;
+}
+
+/**
+ * One `to` operation as an AND of its fields (each an OR of its values; `notX` as NOT(OR)).
+ * `tcpOnly` keeps only the fields TCP can evaluate (a DENY policy on a TCP port: narrower
+ * matching there would allow more, so the HTTP fields are dropped and the rest still denies).
+ */
+function permission(op: AuthzOperation | undefined, when: readonly AuthzCondition[], tcpOnly = false): XdsResource {
   const rules: XdsResource[] = [];
-  if (op?.hosts?.length) rules.push(or('rules', op.hosts.map((h) => headerMatch(':authority', h))));
-  if (op?.methods?.length) rules.push(or('rules', op.methods.map((m) => headerMatch(':method', m))));
-  if (op?.paths?.length) rules.push(or('rules', op.paths.map((p) => headerMatch(':path', p))));
-  if (op?.ports?.length) rules.push(or('rules', op.ports.map((p) => ({ destination_port: Number(p) }))));
+  if (!tcpOnly) {
+    rules.push(...withNot('rules', op?.hosts, op?.notHosts, (h) => headerMatch(':authority', h)));
+    rules.push(...withNot('rules', op?.methods, op?.notMethods, (m) => headerMatch(':method', m)));
+    rules.push(...withNot('rules', op?.paths, op?.notPaths, (p) => headerMatch(':path', p)));
+  }
+  rules.push(...withNot('rules', op?.ports, op?.notPorts, (p) => ({ destination_port: Number(p) })));
   for (const c of when) {
-    const m = permissionCondition(c);
+    if (tcpOnly && c.key.startsWith('request.')) continue;
+    const m = permissionCondition(c, c.values ?? []);
     if (m && m.length > 0) rules.push(or('rules', m));
+    const n = permissionCondition(c, c.notValues ?? []);
+    if (n && n.length > 0) rules.push({ not_rule: or('rules', n) });
   }
   return { and_rules: { rules: rules.length > 0 ? rules : [{ any: true }] } };
 }
 
-function principal(src: AuthzSource | undefined, when: readonly AuthzCondition[]): XdsResource {
+/** One `from` source as an AND of its fields (each an OR of its values; `notX` as NOT(OR)); `tcpOnly` as for {@link permission}. */
+function principal(src: AuthzSource | undefined, when: readonly AuthzCondition[], tcpOnly = false): XdsResource {
   const ids: XdsResource[] = [];
-  if (src?.principals?.length) ids.push(or('ids', src.principals.map((p) => metadataMatch(AUTHN_FILTER, ['source.principal'], stringMatch(p)))));
-  if (src?.requestPrincipals?.length) ids.push(or('ids', src.requestPrincipals.map((p) => metadataMatch(AUTHN_FILTER, ['request.auth.principal'], stringMatch(p)))));
-  if (src?.namespaces?.length) ids.push(or('ids', src.namespaces.map(namespaceMatch)));
-  if (src?.ipBlocks?.length) ids.push(or('ids', src.ipBlocks.map((b) => ({ source_ip: cidr(b) }))));
+  ids.push(...withNot('ids', src?.principals, src?.notPrincipals, (p) => metadataMatch(AUTHN_FILTER, ['source.principal'], stringMatch(p))));
+  if (!tcpOnly) ids.push(...withNot('ids', src?.requestPrincipals, src?.notRequestPrincipals, (p) => metadataMatch(AUTHN_FILTER, ['request.auth.principal'], stringMatch(p))));
+  ids.push(...withNot('ids', src?.namespaces, src?.notNamespaces, namespaceMatch));
+  ids.push(...withNot('ids', src?.ipBlocks, src?.notIpBlocks, (b) => ({ source_ip: cidr(b) })));
   for (const c of when) {
-    const m = principalCondition(c);
+    if (tcpOnly && c.key.startsWith('request.')) continue;
+    const m = principalCondition(c, c.values ?? []);
     if (m && m.length > 0) ids.push(or('ids', m));
+    const n = principalCondition(c, c.notValues ?? []);
+    if (n && n.length > 0) ids.push({ not_id: or('ids', n) });
   }
   return { and_ids: { ids: ids.length > 0 ? ids : [{ any: true }] } };
 }
@@ -127,7 +147,7 @@ function principal(src: AuthzSource | undefined, when: readonly AuthzCondition[]
  * For TCP, rules using HTTP-only attributes are left out.
  * https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/rbac/v3/rbac.proto
  */
-export function rbacPolicies(policies: readonly ConfigResource<AuthorizationPolicySpec>[], forTcp: boolean): Record<string, XdsResource> {
+export function rbacPolicies(policies: readonly ConfigResource<AuthorizationPolicySpec>[], forTcp: boolean, forDeny = false): Record<string, XdsResource> {
   const out: Record<string, XdsResource> = {};
   for (const p of policies) {
     const ns = p.metadata.namespace ?? 'default';
@@ -135,8 +155,10 @@ export function rbacPolicies(policies: readonly ConfigResource<AuthorizationPoli
       const when = rule.when ?? [];
       const tos = rule.to && rule.to.length > 0 ? rule.to.map((t) => t.operation) : [undefined];
       const froms = rule.from && rule.from.length > 0 ? rule.from.map((f) => f.source) : [undefined];
-      if (forTcp && (tos.some((op) => httpOnly(op, undefined, when)) || froms.some((src) => httpOnly(undefined, src, when)))) continue;
-      out[`ns[${ns}]-policy[${p.metadata.name}]-rule[${i}]`] = { permissions: tos.map((op) => permission(op, when)), principals: froms.map((src) => principal(src, when)) };
+      const usesHttp = forTcp && (tos.some((op) => httpOnly(op, undefined, when)) || froms.some((src) => httpOnly(undefined, src, when)));
+      // An ALLOW rule TCP cannot fully evaluate is left out (it would allow more); a DENY rule keeps its TCP fields (it denies more).
+      if (usesHttp && !forDeny) continue;
+      out[`ns[${ns}]-policy[${p.metadata.name}]-rule[${i}]`] = { permissions: tos.map((op) => permission(op, when, usesHttp)), principals: froms.map((src) => principal(src, when, usesHttp)) };
     }
   }
   return out;
@@ -144,7 +166,7 @@ export function rbacPolicies(policies: readonly ConfigResource<AuthorizationPoli
 
 /** The RBAC rules of the ALLOW (or, later releases, DENY) policies given (`action` ALLOW is proto3's default and left unset). */
 export function rbacRules(policies: readonly ConfigResource<AuthorizationPolicySpec>[], forTcp: boolean, action: 'ALLOW' | 'DENY'): XdsResource {
-  const rules: XdsResource = { policies: rbacPolicies(policies, forTcp) };
+  const rules: XdsResource = { policies: rbacPolicies(policies, forTcp, action === 'DENY') };
   if (action === 'DENY') rules['action'] = 'DENY';
   return rules;
 }

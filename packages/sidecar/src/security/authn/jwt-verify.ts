@@ -77,18 +77,40 @@ export async function verifyJwt(token: string, provider: JwtProviderModel, nowSe
     if (!auds.some((a) => provider.audiences.includes(a))) return { ok: false, status: JwtStatus.JwtAudienceNotAllowed };
   }
   if (provider.jwks.kind !== 'local') return { ok: false, status: provider.jwks.reason.startsWith('Jwks remote') ? JwtStatus.JwksFetchFail : JwtStatus.JwksNoValidKeys };
+  const cache = signatureCache(provider);
+  if (cache.has(token)) return { ok: true, payload: claims, payloadB64: parts[1]! };
   const kid = typeof header.value['kid'] === 'string' ? header.value['kid'] : undefined;
   const candidates = provider.jwks.keys.filter((k) => keyFits(k, alg, kid));
   if (candidates.length === 0) return { ok: false, status: JwtStatus.JwksKidAlgMismatch };
   for (const k of candidates) {
     try {
       await compactVerify(token, k.key, { algorithms: [alg] });
+      remember(cache, token);
       return { ok: true, payload: claims, payloadB64: parts[1]! };
     } catch {
       // try the next key with this kid/alg (key rotation keeps several)
     }
   }
   return { ok: false, status: JwtStatus.JwtVerificationFail };
+}
+
+/** Tokens whose signature verified, per provider configuration (Envoy's `jwt_cache_config`, 100 entries). */
+const JWT_CACHE_SIZE = 100;
+const caches = new WeakMap<JwtProviderModel, Set<string>>();
+
+/**
+ * The signature cache of a provider. Only the signature is cached: issuer, time and audiences are
+ * checked on every request, and a new configuration (new keys) starts an empty cache.
+ */
+function signatureCache(provider: JwtProviderModel): Set<string> {
+  let c = caches.get(provider);
+  if (!c) caches.set(provider, (c = new Set()));
+  return c;
+}
+
+function remember(cache: Set<string>, token: string): void {
+  if (cache.size >= JWT_CACHE_SIZE) cache.delete(cache.values().next().value!);
+  cache.add(token);
 }
 
 function keyFits(k: JwkModel, alg: string, kid: string | undefined): boolean {

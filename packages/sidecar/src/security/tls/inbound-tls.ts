@@ -16,7 +16,20 @@ export interface SecuredConnection {
 }
 
 /** Why a TLS connection was refused, as Envoy's `ssl.*` listener stat suffix. */
-export type TlsFailure = 'no_certificate' | 'connection_error' | 'fail_verify_no_cert' | 'fail_verify_san';
+export type TlsFailure = 'no_certificate' | 'connection_error' | 'fail_verify_no_cert' | 'fail_verify_error' | 'fail_verify_san';
+
+/**
+ * OpenSSL's verdict on the client's chain (against the context's CA), as Node's own `tls.Server`
+ * reads it after the handshake (`onServerSocketSecure`): a TLSSocket built directly, as here, is
+ * never marked `authorized`, and OpenSSL lets the handshake finish either way — so the verdict must
+ * be read, or an untrusted certificate would pass. Fails closed when it cannot be read.
+ */
+function chainVerifyError(socket: tls.TLSSocket): string | undefined {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  if (typeof handle?.verifyError !== 'function') return 'cannot read the verification result';
+  const err = handle.verifyError();
+  return err ? (err.code ?? err.message) : undefined;
+}
 
 /**
  * The ALPN answer of a server chain: its first protocol the client offers; otherwise the client's
@@ -67,9 +80,12 @@ export function terminateTls(
   tlsSocket.on('error', (err: Error) => fail(/certificate/i.test(err.message) ? 'fail_verify_no_cert' : 'connection_error', err.message));
   tlsSocket.once('secure', () => {
     const cert = tlsSocket.getPeerCertificate();
-    if (t.requireClientCertificate && (!cert || !cert.raw)) return fail('fail_verify_no_cert', 'the client sent no certificate');
+    const sent = cert !== undefined && cert.raw !== undefined;
+    if (t.requireClientCertificate && !sent) return fail('fail_verify_no_cert', 'the client sent no certificate');
+    const verifyError = sent ? chainVerifyError(tlsSocket) : undefined;
+    if (verifyError) return fail('fail_verify_error', `client certificate rejected: ${verifyError}`);
     if (t.matchSubjectAltNames && !sanMatches(cert?.subjectaltname, t.matchSubjectAltNames)) return fail('fail_verify_san', `client certificate SANs ${cert?.subjectaltname ?? '(none)'} match none allowed`);
-    const peer = tlsSocket.authorized ? peerCertificateInfo(cert) : undefined;
+    const peer = sent && !verifyError ? peerCertificateInfo(cert) : undefined;
     const principal = peer ? principalOf(peer.uriSans) : undefined;
     settled = true;
     done({ ok: true, conn: { socket: tlsSocket, ...(peer ? { peer } : {}), ...(principal ? { principal } : {}) } });

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type tls from 'node:tls';
 import type { ConnectionFacts } from '../../routing/filter-chain-match.js';
-import { needsTlsInspection, selectFilterChain } from '../../routing/filter-chain-match.js';
+import { selectFilterChain } from '../../routing/filter-chain-match.js';
 import type { FilterChainModel, ListenerModel } from '../../routing/model.js';
 import type { ConnInfo } from '../../proxy/downstream.js';
 import { connInfoOf } from '../../proxy/downstream.js';
@@ -44,7 +44,8 @@ export class InboundTransport {
     this.seen.add(socket);
     socket.on('error', () => socket.destroy());
     const view: ListenerModel = { ...listener, filterChains: chains };
-    const onlyTls = chains.every((c) => c.tls) && !needsTlsInspection({ ...view, tlsInspector: false, filterChains: chains.map((c) => ({ ...c, tls: undefined })) });
+    const only = chains.length === 1 ? chains[0]! : undefined;
+    const onlyTls = only?.tls !== undefined && !only.match?.serverNames?.length && !only.match?.applicationProtocols?.length && only.match?.transportProtocol !== 'raw_buffer';
     if (onlyTls) {
       // STRICT: nothing to choose by; the handshake itself refuses plaintext.
       this.dispatch(view, socket, Buffer.alloc(0), { destinationPort: port, transportProtocol: 'tls' }, deliver);

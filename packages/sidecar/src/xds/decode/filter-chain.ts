@@ -5,12 +5,16 @@ import { downstreamTls } from './downstream-tls.js';
 import { arr, boolValue, durationMs, isSet, obj, str, uint32Value } from './fields.js';
 import type { Problems } from './fields.js';
 import { httpFault } from './filter-configs.js';
+import { httpSecurityFilters, isSecurityFilter } from './http-security-filters.js';
+import { rbacFilter } from './rbac-filter.js';
+import type { RbacFilterModel } from '../../security/authz/rbac-model.js';
 import { routeConfiguration } from './route-configuration.js';
 import { ExtensionTypeUrls, unpackTyped } from './typed-config.js';
 
 /** Network filter names Envoy gives the HTTP connection manager and the TCP proxy (current and pre-1.14). */
 const HCM_NAMES = new Set(['envoy.filters.network.http_connection_manager', 'envoy.http_connection_manager']);
 const TCP_NAMES = new Set(['envoy.filters.network.tcp_proxy', 'envoy.tcp_proxy']);
+const NETWORK_RBAC = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
 
 /**
  * Decodes a `listener.v3.FilterChain`: its match, TLS termination and its terminal network
@@ -35,6 +39,7 @@ export function filterChain(raw: Record<string, unknown>, at: string, p: Problem
   const tls = downstreamTls(raw['transport_socket'], `${at}transport_socket.`, p);
   let http: HttpConnectionManagerModel | undefined;
   let tcp: TcpProxyModel | undefined;
+  const networkRbac: RbacFilterModel[] = [];
   for (const [i, fRaw] of arr(raw['filters']).entries()) {
     const f = obj(fRaw);
     const fat = `${at}filters[${i}].`;
@@ -53,12 +58,17 @@ export function filterChain(raw: Record<string, unknown>, at: string, p: Problem
       const t = unpackTyped(typed);
       if (t.ok) tcp = tcpProxy(t.value, `${fat}typed_config.`, p);
       else p.add(`${fat}typed_config`, t.error);
+    } else if (typeUrl === NETWORK_RBAC) {
+      const t = unpackTyped(typed);
+      if (t.ok) networkRbac.push(rbacFilter(str(f['name']), t.value, `${fat}typed_config.`, p));
+      else p.add(`${fat}typed_config`, t.error);
     } else if (HCM_NAMES.has(str(f['name'])) || TCP_NAMES.has(str(f['name']))) {
       p.add(`${fat}typed_config`, `network filter ${str(f['name'])} needs its typed_config, got ${typeUrl || 'none'}`);
     } else {
       p.warn(`${fat.replace(/\.$/, '')}: network filter ${str(f['name']) || typeUrl} is not run by the sidecar`);
     }
   }
+  if (http && networkRbac.length > 0) p.add(`${at}filters`, 'a network RBAC filter in front of an HTTP connection manager is not supported by the sidecar (use the HTTP RBAC filter)');
   const name = str(raw['name']);
   return {
     ...(destinationPort !== undefined ? { destinationPort } : {}),
@@ -66,7 +76,7 @@ export function filterChain(raw: Record<string, unknown>, at: string, p: Problem
     ...(name ? { name } : {}),
     ...(tls ? { tls } : {}),
     ...(http ? { http } : {}),
-    ...(tcp && !http ? { tcp } : {}),
+    ...(tcp && !http ? { tcp: networkRbac.length > 0 ? { ...tcp, rbac: networkRbac } : tcp } : {}),
   };
 }
 
@@ -90,6 +100,7 @@ function tcpProxy(raw: Record<string, unknown>, at: string, p: Problems): TcpPro
 function httpConnectionManager(raw: Record<string, unknown>, at: string, p: Problems): HttpConnectionManagerModel {
   const statPrefix = str(raw['stat_prefix']);
   const httpFilters = arr(raw['http_filters']).flatMap((f, i) => httpFilter(obj(f), `${at}http_filters[${i}].`, p));
+  const security = httpSecurityFilters(raw['http_filters'], at, p);
   let routes: RouteSource = { kind: 'rds', name: '' };
   if (isSet(raw['rds'])) {
     const name = str(obj(raw['rds'])['route_config_name']);
@@ -107,6 +118,7 @@ function httpConnectionManager(raw: Record<string, unknown>, at: string, p: Prob
     statPrefix,
     routes,
     httpFilters,
+    ...(security ? { security } : {}),
     ...(accessLogs.length > 0 ? { accessLogs } : {}),
     ...(boolValue(raw['use_remote_address']) === true ? { useRemoteAddress: true } : {}),
     ...(raw['skip_xff_append'] === true ? { skipXffAppend: true } : {}),
@@ -135,6 +147,7 @@ function httpFilter(raw: Record<string, unknown>, at: string, p: Problems): Http
   }
   if (typeUrl === ExtensionTypeUrls.Cors || (!typed && CORS_NAMES.has(name))) return [{ kind: 'cors', name }];
   if (typeUrl === ExtensionTypeUrls.Router || (!typed && ROUTER_NAMES.has(name))) return [{ kind: 'router', name }];
+  if (isSecurityFilter(typeUrl, typed?.ok ? typed.value : undefined)) return []; // decoded by httpSecurityFilters
   p.warn(`${at}${name || '(unnamed)'}: HTTP filter ${typeUrl || name} is not run by the sidecar`);
   return [];
 }

@@ -21,6 +21,11 @@ const EXTENSION_PROTOS = [
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/config/route/v3/route.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
+  // Security filters (decoded by http-security-filters.ts).
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
+  'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/network/rbac/v3/rbac.proto',
+  'udpa/type/v1/typed_struct.proto',
 ];
 
 /** Type URLs of the extension messages the sidecar acts on. */
