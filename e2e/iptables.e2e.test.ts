@@ -12,7 +12,7 @@ import { freePort, NatsServerProcess } from '@mesh/runtime';
 /**
  * The init container's redirect, applied for real: a network namespace stands in for the pod
  * (veth to the host), the injected init container's own command and rules program it, the real
- * sidecar runs in it as UID 1337, and an unmodified client in it (curl, as root) talks to an
+ * sidecar runs in it as UID 1337, and an unmodified client in it (plain node http, as root) talks to an
  * address on the host. Needs root and `ip netns`; leaves no namespace, link or rule behind.
  */
 const IPTABLES_RESTORE = ['/usr/sbin/iptables-restore', '/sbin/iptables-restore'].find((p) => fs.existsSync(p));
@@ -46,16 +46,22 @@ function cannotRun(): string | undefined {
 }
 const reason = cannotRun();
 
+/** A plain HTTP client (no proxy settings, nothing mesh-aware): GET the URL, print status, headers and body as JSON. */
+const CLIENT = `const [url, host] = process.argv.slice(1); const u = new URL(url);
+require('http').get({ host: u.hostname, port: u.port, path: u.pathname, headers: host ? { host } : {}, timeout: 10000 }, (res) => {
+  let body = ''; res.on('data', (d) => (body += d)); res.on('end', () => process.stdout.write(JSON.stringify({ status: res.statusCode, headers: res.headers, body })));
+}).on('error', (e) => { process.stderr.write(e.message); process.exit(1); });`;
+
 /**
- * An HTTP GET through curl, from a namespace and user as given; status, headers and body.
- * Asynchronous: the servers this test answers from live in this very process.
+ * An HTTP GET by a separate client process, from a namespace and user as given; status, header
+ * names and body. Asynchronous: the servers this test answers from live in this very process.
  */
-function curl(prefix: string[], url: string, host?: string): Promise<{ status: number; headers: string; body: string }> {
+function httpGet(prefix: string[], url: string, host?: string): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
-    execFile(prefix[0]!, [...prefix.slice(1), 'curl', '-s', '-i', '--max-time', '10', ...(host ? ['-H', `Host: ${host}`] : []), url], { timeout: 20_000 }, (err, out) => {
+    execFile(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', CLIENT, url, ...(host ? [host] : [])], { timeout: 20_000 }, (err, out) => {
       if (err) return reject(err);
-      const [head, ...rest] = out.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/\S+ (\d+)/.exec(head ?? '')?.[1]), headers: (head ?? '').toLowerCase(), body: rest.join('\r\n\r\n') });
+      const r = JSON.parse(out) as { status: number; headers: Record<string, string>; body: string };
+      resolve({ status: r.status, headers: Object.keys(r.headers).join('\n'), body: r.body });
     });
   });
 }
@@ -157,10 +163,10 @@ function removeNamespace(): void {
 
     // The app in the pod, before any rule: it listens on its port, as apps do.
     podProcs.push(sup.start('app-a', 'ip', ['netns', 'exec', NS, process.execPath, '-e', "require('http').createServer((q,s)=>s.end('app-a')).listen(9080,'0.0.0.0')"], {}));
-    await waitFor('app-a', async () => (await curl(fromHost, `http://${POD_IP}:9080/`)).body === 'app-a');
+    await waitFor('app-a', async () => (await httpGet(fromHost, `http://${POD_IP}:9080/`)).body === 'app-a');
 
     // Baseline without the redirect: the pod reaches the host server directly.
-    expect(await curl(fromPod, `http://${HOST_IP}:${directPort}/`)).toMatchObject({ status: 200, body: 'direct' });
+    expect(await httpGet(fromPod, `http://${HOST_IP}:${directPort}/`)).toMatchObject({ status: 200, body: 'direct' });
     expect(directHits).toBe(1);
 
     // The init container: its command, with its environment, in the pod's namespace.
@@ -181,9 +187,9 @@ function removeNamespace(): void {
       }),
     );
     // Ready means it has its config from Pilot: its own connection to Pilot went out unredirected.
-    await waitFor('the pod sidecar to be ready', async () => (await curl(fromPod, `http://127.0.0.1:${PROXY.admin}/ready`)).status === 200, 60_000);
+    await waitFor('the pod sidecar to be ready', async () => (await httpGet(fromPod, `http://127.0.0.1:${PROXY.admin}/ready`)).status === 200, 60_000);
     // ... and Pilot has the echo endpoint for it.
-    await waitFor('the echo route', async () => (await curl(fromPod, `http://${HOST_IP}:${directPort}/`, 'echo')).body.includes('"service":"echo"'), 30_000);
+    await waitFor('the echo route', async () => (await httpGet(fromPod, `http://${HOST_IP}:${directPort}/`, 'echo')).body.includes('"service":"echo"'), 30_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -197,7 +203,7 @@ function removeNamespace(): void {
   });
 
   const requests = async (direction: 'inbound' | 'outbound'): Promise<number> =>
-    parsePrometheus((await curl(fromPod, `http://127.0.0.1:${PROXY.admin}/stats/prometheus`)).body, new Set(['mesh_sidecar_requests_total']))
+    parsePrometheus((await httpGet(fromPod, `http://127.0.0.1:${PROXY.admin}/stats/prometheus`)).body, new Set(['mesh_sidecar_requests_total']))
       .filter((s) => s.labels['direction'] === direction)
       .reduce((n, s) => n + s.value, 0);
 
@@ -213,7 +219,7 @@ function removeNamespace(): void {
 
   it("sends an unmodified client's outbound request through the sidecar, which routes it by Host to the echo service", async () => {
     const before = { direct: directHits, outbound: await requests('outbound') };
-    const res = await curl(fromPod, `http://${HOST_IP}:${directPort}/api`, 'echo');
+    const res = await httpGet(fromPod, `http://${HOST_IP}:${directPort}/api`, 'echo');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body) as { service: string; requestId: string | null };
     expect(body.service).toBe('echo');
@@ -225,14 +231,14 @@ function removeNamespace(): void {
 
   it("lets the proxy's own UID out unredirected (-m owner --uid-owner)", async () => {
     const before = { direct: directHits, outbound: await requests('outbound') };
-    expect(await curl(fromPodAsProxy, `http://${HOST_IP}:${directPort}/`)).toMatchObject({ status: 200, body: 'direct' });
+    expect(await httpGet(fromPodAsProxy, `http://${HOST_IP}:${directPort}/`)).toMatchObject({ status: 200, body: 'direct' });
     expect(directHits).toBe(before.direct + 1);
     expect(await requests('outbound')).toBe(before.outbound);
   });
 
   it('redirects inbound connections to the app port through the sidecar (15006) to the app', async () => {
     const before = await requests('inbound');
-    const res = await curl(fromHost, `http://${POD_IP}:9080/`);
+    const res = await httpGet(fromHost, `http://${POD_IP}:9080/`);
     expect(res).toMatchObject({ status: 200, body: 'app-a' });
     expect(res.headers).toContain('x-envoy-upstream-service-time');
     expect(await requests('inbound')).toBe(before + 1);

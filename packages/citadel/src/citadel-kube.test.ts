@@ -148,13 +148,15 @@ describe('Citadel with Kubernetes: start-up', () => {
     const kube = new FakeKubeApiServer();
     await kube.start();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-citadel-kube-'));
-    const env = { MESH_CITADEL_KUBECONFIG: kube.writeKubeconfig(dir), MESH_CITADEL_ROOT_STORE: 'kubernetes' };
+    // The Secret goes to Citadel's own namespace: the kubeconfig context's (in-cluster: the pod's).
+    const env = { MESH_CITADEL_KUBECONFIG: kube.writeKubeconfig(dir, 'mesh-system'), MESH_CITADEL_ROOT_STORE: 'kubernetes' };
     const started = await Promise.allSettled([startTestCitadel({ logger: silentLogger(), env }), startTestCitadel({ logger: silentLogger(), env })]);
     try {
       const [a, b] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
       expect(a && b).toBeTruthy();
       expect(a!.rootCertPem).toBe(b!.rootCertPem);
-      expect(Buffer.from(kube.secret('istio-system', 'istio-ca-secret')!.data['ca-cert.pem']!, 'base64').toString()).toBe(a!.rootCertPem);
+      expect(Buffer.from(kube.secret('mesh-system', 'istio-ca-secret')!.data['ca-cert.pem']!, 'base64').toString()).toBe(a!.rootCertPem);
+      expect(kube.requests.filter((r) => r.startsWith('POST '))).toEqual(['POST /api/v1/namespaces/mesh-system/secrets', 'POST /api/v1/namespaces/mesh-system/secrets']);
     } finally {
       for (const s of started) if (s.status === 'fulfilled') await s.value.cleanup();
       await kube.stop();

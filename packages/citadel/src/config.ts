@@ -49,7 +49,12 @@ export function citadelSettings() {
       default: undefined,
       description: "the Kubernetes API for TokenReview and the CA Secret: in-cluster (the pod's service account) or a kubeconfig file; unset: no Kubernetes",
     }),
-    caSecretNamespace: setting({ type: 'string', env: 'MESH_CITADEL_CA_SECRET_NAMESPACE', default: 'istio-system', description: 'namespace of the CA Secret (MESH_CITADEL_ROOT_STORE=kubernetes)' }),
+    caSecretNamespace: setting({
+      type: 'string',
+      env: 'MESH_CITADEL_CA_SECRET_NAMESPACE',
+      default: undefined,
+      description: "namespace of the CA Secret (MESH_CITADEL_ROOT_STORE=kubernetes); default: Citadel's own (the kubeconfig context's), else istio-system",
+    }),
     caSecretName: setting({ type: 'string', env: 'MESH_CITADEL_CA_SECRET_NAME', default: 'istio-ca-secret', description: 'name of the CA Secret (MESH_CITADEL_ROOT_STORE=kubernetes)' }),
     tokenReview: setting({
       type: 'bool',

@@ -12,11 +12,11 @@ import type { SecretApi } from './kube/kube-api.js';
  * self-signed root in a Kubernetes Secret (MESH_CITADEL_ROOT_STORE=kubernetes), else the
  * self-signed root in the state directory. The self-signed root is created on first start.
  */
-export async function loadCa(settings: CitadelSettings, secrets: SecretApi | undefined, logger: Logger): Promise<LoadedCa> {
+export async function loadCa(settings: CitadelSettings, secrets: (SecretApi & { readonly namespace?: string | undefined }) | undefined, logger: Logger): Promise<LoadedCa> {
   if (settings.caCertsDir !== undefined) return loadPluggedCa(path.resolve(settings.caCertsDir), logger);
   if (settings.rootStore === 'kubernetes') {
     if (!secrets) throw new Error('MESH_CITADEL_ROOT_STORE=kubernetes needs MESH_CITADEL_KUBECONFIG');
-    return loadOrCreateCaSecret({ api: secrets, namespace: settings.caSecretNamespace, name: settings.caSecretName, trustDomain: settings.trustDomain, logger });
+    return loadOrCreateCaSecret({ api: secrets, namespace: settings.caSecretNamespace ?? secrets.namespace ?? 'istio-system', name: settings.caSecretName, trustDomain: settings.trustDomain, logger });
   }
   return loadOrCreateSelfSignedCa({ stateDir: path.resolve(settings.stateDir), trustDomain: settings.trustDomain, logger });
 }

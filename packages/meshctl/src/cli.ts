@@ -7,8 +7,8 @@ import { readDocuments } from './documents.js';
 import { GalleyClient, GalleyError } from './galley-client.js';
 import { CommandError, defaultManifestsDir, runInstall, runKubeInject, runProxyConfig, runTokenCreate, runTop, sidecarAdmins } from './ops-commands.js';
 import type { OpsIo } from './ops-commands.js';
-import type { Colours, OutputFormat } from './output.js';
-import { colours, outputFormat, serialise } from './output.js';
+import type { Colours, OutputFormat, ProgressSink } from './output.js';
+import { clearingProgress, colours, outputFormat, serialise, withProgress } from './output.js';
 import { formatSyncz } from './proxy-status.js';
 import type { SyncEntry } from './proxy-status.js';
 import { runValidate } from './validate-command.js';
@@ -37,7 +37,7 @@ Usage:
   meshctl top [--interval <s>] [--admin <url> ...] [-o json|yaml]
                                       request rate, error rate and latency per service, from the
                                       sidecars' metrics over --interval seconds (default 3; 0: totals)
-  meshctl kube-inject -f <file|-> [--sidecar-image i] [--init-image i] [--pilot-address a]
+  meshctl kube-inject -f <file|dir|-> [-f ...] [--sidecar-image i] [--init-image i] [--pilot-address a]
                       [--citadel-address a|none] [--mixer-address a|none] [--proxy-uid n] [--no-hold]
                                       the workloads with the sidecar added, as the /inject webhook does
   meshctl install [--profile demo|default|minimal] [--manifests <dir>] [-o yaml|json]
@@ -119,7 +119,9 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     return 2;
   }
   const c = colours(io.isTTY, env);
-  const ops: OpsIo = { out: io.out, err: io.err, stdin: io.stdin, colours: c, progress: { isTTY: io.errIsTTY === true, write: io.err } };
+  const progress: ProgressSink = { isTTY: io.errIsTTY === true, write: io.err };
+  // Lines written while a progress spinner is on the terminal clear it first (it is redrawn after).
+  const ops: OpsIo = { out: clearingProgress(progress, io.out), err: clearingProgress(progress, io.err), stdin: io.stdin, colours: c, progress };
   const format = (allowed?: OutputFormat[]): OutputFormat => {
     const f = outputFormat(output, allowed);
     if (typeof f === 'object') throw new CommandError(f.error, 2);
@@ -129,7 +131,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   try {
     switch (command) {
       case 'apply':
-        return await apply(galley, values.filename ?? [], values.namespace, io);
+        return await apply(galley, values.filename ?? [], values.namespace, ops);
       case 'get':
         return await get(galley, rest, values['all-namespaces'] ? undefined : namespace, output, io);
       case 'delete':
@@ -203,13 +205,19 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   }
 }
 
-async function apply(galley: GalleyClient, files: string[], namespace: string | undefined, io: CliIo): Promise<number> {
+async function apply(galley: GalleyClient, files: string[], namespace: string | undefined, io: OpsIo): Promise<number> {
   if (files.length === 0) {
     io.err('meshctl apply: give at least one -f <file|dir|->\n');
     return 2;
   }
+  const docs = readDocuments(files, io.stdin);
+  let done = 0;
+  return withProgress(io.progress, () => `applying ${done + 1}/${docs.length}...`, applyAll(galley, docs, namespace, io, () => done++));
+}
+
+async function applyAll(galley: GalleyClient, docs: ReturnType<typeof readDocuments>, namespace: string | undefined, io: OpsIo, step: () => void): Promise<number> {
   let failed = 0;
-  for (const { source, doc } of readDocuments(files, io.stdin)) {
+  for (const { source, doc } of docs) {
     const target = namespace && !doc.metadata?.namespace ? { ...doc, metadata: { ...doc.metadata, namespace } } : doc;
     try {
       const r = await galley.apply(target);
@@ -225,6 +233,7 @@ async function apply(galley: GalleyClient, files: string[], namespace: string | 
         for (const c of err.causes) io.err(`  ${c.field ?? ''}: ${c.message ?? ''}\n`);
       }
     }
+    step();
   }
   return failed > 0 ? 1 : 0;
 }

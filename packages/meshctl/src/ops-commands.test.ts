@@ -36,6 +36,24 @@ describe('operations commands', () => {
     expect(r.out).toContain('name: istio-proxy');
     expect(r.out).toContain('name: istio-init');
     expect((await cli(['kube-inject'])).code).toBe(2);
+    expect(await cli(['kube-inject', '-f', '/nonexistent.yaml'])).toMatchObject({ code: 1, err: 'meshctl: cannot read /nonexistent.yaml: ENOENT\n' });
+    expect(await cli(['kube-inject', '-f', '-'], 'a: [')).toMatchObject({ code: 1, err: expect.stringContaining('meshctl: meshctl kube-inject: invalid YAML') });
+  });
+
+  it('kube-inject reads every YAML file of a directory, in name order', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshctl-kube-inject-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'b.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: { name: b }\nspec: { containers: [{ name: app }] }\n');
+      fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }));
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
+      const r = await cli(['kube-inject', '-f', dir, '-o', 'json']);
+      expect(r.code).toBe(0);
+      const items = (JSON.parse(r.out) as { items: Array<{ metadata: { name: string }; spec?: { containers: Array<{ name: string }> } }> }).items;
+      expect(items.map((i) => i.metadata.name)).toEqual(['a', 'b']);
+      expect(items[1]!.spec!.containers.map((c) => c.name)).toEqual(['istio-proxy', 'app']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('token create posts the identity with the admin token and prints the token alone on stdout', async () => {
@@ -75,5 +93,6 @@ describe('operations commands', () => {
     expect(r.err).toContain('no sidecar named x; these answer: none');
     expect((await cli(['proxy-config', 'nonsense'])).code).toBe(2);
     expect((await cli(['install', '--profile', 'huge'])).err).toContain('--profile huge: use demo, default, minimal');
+    expect(await cli(['install', '--kubectl', '/nonexistent/kubectl'])).toMatchObject({ code: 1, err: 'meshctl: meshctl install renders with kubectl kustomize: /nonexistent/kubectl was not found (install kubectl, or pass --kubectl <path>)\n' });
   });
 });

@@ -64,15 +64,31 @@ export function injectionSettingsFromFlags(f: KubeInjectFlags): InjectionSetting
 }
 
 /**
- * `meshctl kube-inject -f <file|->`: the input with the sidecar injected into every workload,
+ * `meshctl kube-inject -f <file|dir|-> ...`: the input with the sidecar injected into every workload,
  * exactly as Galley's /inject webhook would (same library, same defaults). YAML (or a JSON List)
  * on stdout; what was skipped and why on stderr. Exit 1 when a workload could not be injected.
  */
 export function runKubeInject(files: readonly string[], flags: KubeInjectFlags, format: OutputFormat, io: OpsIo): number {
-  if (files.length !== 1) throw new CommandError('meshctl kube-inject: give one -f <file|-> (use - for stdin)', 2);
-  const file = files[0]!;
-  const text = file === '-' ? (io.stdin?.() ?? fs.readFileSync(0, 'utf8')) : fs.readFileSync(file, 'utf8');
-  const { yaml, outcomes } = kubeInjectYaml(text, injectionSettingsFromFlags(flags));
+  if (files.length === 0) throw new CommandError('meshctl kube-inject: give -f <file|dir|-> (use - for stdin)', 2);
+  const settings = injectionSettingsFromFlags(flags);
+  const texts: string[] = [];
+  for (const src of files) {
+    try {
+      if (src === '-') texts.push(io.stdin?.() ?? fs.readFileSync(0, 'utf8'));
+      else if (fs.statSync(src).isDirectory()) {
+        for (const f of fs.readdirSync(src).filter((n) => /\.(ya?ml|json)$/.test(n)).sort()) texts.push(fs.readFileSync(path.join(src, f), 'utf8'));
+      } else texts.push(fs.readFileSync(src, 'utf8'));
+    } catch (err) {
+      throw new CommandError(`cannot read ${src}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  let result;
+  try {
+    result = kubeInjectYaml(texts.join('\n---\n'), settings);
+  } catch (err) {
+    throw new CommandError(`meshctl kube-inject: ${(err as Error).message}`);
+  }
+  const { yaml, outcomes } = result;
   if (format === 'json') {
     io.out(serialise({ apiVersion: 'v1', kind: 'List', items: parseAllDocuments(yaml).map((d) => d.toJS() as unknown) }, 'json'));
   } else io.out(yaml);
@@ -230,7 +246,8 @@ export function defaultManifestsDir(): string {
 function kustomize(kubectl: string, dir: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(kubectl, ['kustomize', dir], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new CommandError(`${kubectl} kustomize ${dir} failed: ${(stderr || err.message).trim()}`));
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') reject(new CommandError(`meshctl install renders with kubectl kustomize: ${kubectl} was not found (install kubectl, or pass --kubectl <path>)`));
+      else if (err) reject(new CommandError(`${kubectl} kustomize ${dir} failed: ${(stderr || err.message).trim()}`));
       else resolve(stdout);
     });
   });
@@ -245,10 +262,7 @@ export async function runInstall(o: { profile: string; manifestsDir: string; kub
   if (!profile) throw new CommandError(`--profile ${o.profile}: use ${Object.keys(PROFILES).join(', ')}`, 2);
   const dir = path.join(o.manifestsDir, profile.overlay);
   if (!fs.existsSync(path.join(dir, 'kustomization.yaml'))) throw new CommandError(`no manifests at ${dir} (pass --manifests <deploy/kubernetes>)`);
-  const yaml = await withProgress(io.progress, `rendering the ${o.profile} profile (${o.kubectl} kustomize ${dir})...`, kustomize(o.kubectl, dir)).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CommandError(`meshctl install renders with kubectl kustomize: ${o.kubectl} was not found (install kubectl, or pass --kubectl <path>)`);
-    throw err;
-  });
+  const yaml = await withProgress(io.progress, `rendering the ${o.profile} profile (${o.kubectl} kustomize ${dir})...`, kustomize(o.kubectl, dir));
   const docs = parseAllDocuments(yaml).map((d) => d.toJS() as { kind?: string });
   if (format === 'json') io.out(serialise({ apiVersion: 'v1', kind: 'List', items: docs }, 'json'));
   else io.out(yaml);

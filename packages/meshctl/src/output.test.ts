@@ -1,4 +1,4 @@
-import { colours, outputFormat, renderTable, serialise, withProgress } from './output.js';
+import { clearingProgress, colours, outputFormat, renderTable, serialise, withProgress } from './output.js';
 
 describe('output', () => {
   it('aligns tables on visible width, colour codes excluded', () => {
@@ -31,6 +31,16 @@ describe('output', () => {
     expect(await withProgress(sink, 'waiting for it', slow, 100)).toBe('done');
     expect(written.some((t) => t.includes('waiting for it'))).toBe(true);
     expect(written.at(-1)).toBe('\r\u001b[2K');
+    // Output written while the spinner shows clears its line first.
+    const screen: string[] = [];
+    const tty = { isTTY: true, write: (t: string) => void screen.push(t) };
+    const out = clearingProgress(tty, (t) => void screen.push(`OUT:${t}`));
+    await withProgress(tty, 'busy', new Promise((r) => setTimeout(() => (out('line\n'), setTimeout(r, 50)), 150)), 20);
+    expect(screen.indexOf('OUT:line\n')).toBeGreaterThan(0);
+    expect(screen[screen.indexOf('OUT:line\n') - 1]).toBe('\r\u001b[2K');
+    out('after\n');
+    expect(screen.at(-1)).toBe('OUT:after\n');
+    expect(screen.at(-2)).toBe('\r\u001b[2K');
     const quiet: string[] = [];
     await withProgress({ isTTY: false, write: (t) => void quiet.push(t) }, 'x', new Promise((r) => setTimeout(r, 300)), 50);
     expect(quiet).toEqual([]);

@@ -57,6 +57,16 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
 export interface ProgressSink {
   readonly isTTY: boolean;
   write(text: string): void;
+  /** True while a progress line is on screen: output written meanwhile must clear it first ({@link clearingProgress}). */
+  active?: boolean;
+}
+
+/** Wraps an output function so that a progress line on the same terminal is cleared before each write (it is redrawn after). */
+export function clearingProgress(sink: ProgressSink, write: (text: string) => void): (text: string) => void {
+  return (text) => {
+    if (sink.active) sink.write('\r\u001b[2K');
+    write(text);
+  };
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -72,6 +82,7 @@ export async function withProgress<T>(sink: ProgressSink | undefined, label: str
   const text = () => (typeof label === 'string' ? label : label());
   const draw = () => {
     shown = true;
+    sink.active = true;
     sink.write(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} ${text()}`);
   };
   let timer: NodeJS.Timeout | undefined;
@@ -85,5 +96,6 @@ export async function withProgress<T>(sink: ProgressSink | undefined, label: str
     clearTimeout(start);
     clearInterval(timer);
     if (shown) sink.write('\r\u001b[2K');
+    sink.active = false;
   }
 }

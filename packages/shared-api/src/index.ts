@@ -49,6 +49,7 @@ export type { AttrKindValues, AttributeRecord, KnownAttributeName, KnownAttribut
 export { AttributeTypeError, bagEntries, decodeAttributes, dictionaryMismatch, durationOf, encodeAttributes, MessageWords, timestampOf } from './mixer/attribute-codec.js';
 export type { AttributeBag, AttributeMap, DecodeOptions, DecodeResult } from './mixer/attribute-codec.js';
 export { decodeReportRequest, encodeReportRequest } from './mixer/report-codec.js';
+export { decodeReportRequestWire } from './mixer/report-wire.js';
 export type { EncodeReportOptions, ReportDecodeFailure, ReportDecodeResult } from './mixer/report-codec.js';
 export { GLOBAL_DICTIONARY, GLOBAL_DICTIONARY_BASE_SIZE, GLOBAL_WORDS, GlobalDictionary } from './mixer/global-words.js';
 export { REPEATED_ATTRIBUTES_SEMANTICS } from './mixer/messages.js';

@@ -88,14 +88,14 @@ export class BootstrapTokens implements Authenticator {
   }
 
   /**
-   * {@link Authenticator}: the bearer token, if any, as a bootstrap token. A JWT with another
-   * algorithm (a Kubernetes service-account token is RS256) is not ours: `not-applicable`.
+   * {@link Authenticator}: the bearer token, if any, as a bootstrap token. A token that is not an
+   * HS256 JWS at all (a Kubernetes service-account token is RS256; some tokens are opaque) is not
+   * ours: `not-applicable`, so another authenticator's verdict is the one reported.
    */
   async authenticate(credentials: CallerCredentials): Promise<AuthResult> {
     if (!credentials.bearerToken) return { ok: false, reason: 'missing-credentials', message: 'no bearer token' };
-    const alg = peekJwt(credentials.bearerToken)?.header['alg'];
-    if (typeof alg === 'string' && alg !== 'HS256' && alg !== 'none') return { ok: false, reason: 'not-applicable', message: `bootstrap token: a ${alg} JWT is not a bootstrap token` };
-    return this.verify(credentials.bearerToken);
+    const r = this.verify(credentials.bearerToken);
+    return !r.ok && r.reason === 'malformed' ? { ...r, reason: 'not-applicable' } : r;
   }
 
   /** True when `token` claims to be one of ours (HS256, issuer mesh-citadel): other authenticators leave it alone. */

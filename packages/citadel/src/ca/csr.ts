@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { parseSpiffeId } from '@mesh/shared-api';
+import { readCsrDer } from './csr-der.js';
+import type { CsrFields } from './csr-der.js';
 
 /** Why a CSR was refused; each maps to INVALID_ARGUMENT with the accompanying message. */
 export type CsrRejection =
@@ -38,18 +40,43 @@ interface AltName {
  */
 export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   if (!pem || Buffer.byteLength(pem) > MAX_CSR_BYTES) return reject('malformed', `the CSR must be a PEM certificate request of at most ${MAX_CSR_BYTES} bytes`);
-  let csr: forge.pki.CertificateSigningRequest;
-  let rsaKey: RsaKeyBytes | undefined;
-  try {
-    const m = CSR_PEM.exec(pem);
-    if (m) {
-      // The fast path: base64 natively, and the key decoded once from its DER (see decodeCsrDer).
-      const decoded = decodeCsrDer(Buffer.from(m[2]!, 'base64').toString('binary'));
-      csr = decoded.csr;
-      rsaKey = decoded.key;
-    } else {
-      csr = forge.pki.certificationRequestFromPem(pem, false);
+  // The hot path: base64 and DER natively (csr-der.ts); anything unusual goes through forge.
+  const m = CSR_PEM.exec(pem);
+  const fields = m ? readCsrDer(Buffer.from(m[2]!, 'base64')) : undefined;
+  return fields ? checkFields(fields, trustDomain) : parseWithForge(pem, trustDomain);
+}
+
+function checkFields(f: CsrFields, trustDomain: string): CsrResult {
+  if (f.key.type !== 'rsa') return reject('unsupported-key', 'the CSR key is not RSA: only RSA keys are supported');
+  const { n, e, der } = f.key;
+  const bits = n.length * 8 - Math.clz32(n[0] ?? 0) + 24;
+  if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
+  if (!verifyNative(f.digest, f.info, { n, e, der }, f.signature)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  const altNames: AltName[] = f.altNames.map((a) => {
+    switch (a.kind) {
+      case 'uri':
+        return { type: 6, value: a.value };
+      case 'dns':
+        return { type: 2, value: a.value };
+      case 'email':
+        return { type: 1, value: a.value };
+      case 'ip':
+        return { type: 7, ip: a.value };
+      default:
+        return { type: Number(a.value.replace('type ', '')) };
     }
+  });
+  const identity = checkIdentity(altNames, trustDomain);
+  if (!identity.ok) return identity;
+  const publicKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(n.toString('hex'), 16), new forge.jsbn.BigInteger(e.toString('hex'), 16));
+  return { ok: true, identity: identity.identity, publicKey, keyId: crypto.createHash('sha1').update(der).digest() };
+}
+
+/** The same checks with forge's full parser (other PEM labels, signature algorithms, encodings). */
+function parseWithForge(pem: string, trustDomain: string): CsrResult {
+  let csr: forge.pki.CertificateSigningRequest;
+  try {
+    csr = forge.pki.certificationRequestFromPem(pem, false);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/OID is not RSA/.test(msg)) return reject('unsupported-key', 'the CSR key is not RSA: only RSA keys are supported');
@@ -59,10 +86,15 @@ export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   if (!key) return reject('malformed', 'the CSR has no public key');
   const bits = key.n.bitLength();
   if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
-  rsaKey ??= rsaKeyBytesOf(key);
+  const rsaKey = rsaKeyBytesOf(key);
   if (!verifySignature(csr, rsaKey)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  const identity = checkIdentity(subjectAltNames(csr), trustDomain);
+  if (!identity.ok) return identity;
+  return { ok: true, identity: identity.identity, publicKey: key, keyId: crypto.createHash('sha1').update(rsaKey.der).digest() };
+}
 
-  const altNames = subjectAltNames(csr);
+/** Exactly one SAN, a workload SPIFFE ID in this trust domain. */
+function checkIdentity(altNames: AltName[], trustDomain: string): { ok: true; identity: string } | { ok: false; reason: CsrRejection; message: string } {
   if (altNames.length === 0) return reject('no-san', 'the CSR has no subjectAltName; it must carry exactly one SPIFFE URI (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)');
   const other = altNames.filter((n) => n.type !== 6 || !n.value?.startsWith('spiffe://'));
   if (other.length > 0) return reject('non-spiffe-san', `the CSR has subjectAltName entries that are not SPIFFE URIs: ${other.map(describe).join(', ')}`);
@@ -71,7 +103,7 @@ export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
   const parsed = parseSpiffeId(identity);
   if (!parsed) return reject('non-spiffe-san', `the CSR identity ${identity} is not a workload SPIFFE ID (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)`);
   if (parsed.trustDomain !== trustDomain) return reject('wrong-trust-domain', `the CSR identity ${identity} is not in this CA's trust domain ${trustDomain}`);
-  return { ok: true, identity, publicKey: key, keyId: crypto.createHash('sha1').update(rsaKey.der).digest() };
+  return { ok: true, identity };
 }
 
 /** PKCS#1 v1.5 signature algorithms, verified natively (forge's JS verify costs ~2 ms per CSR). */
@@ -87,16 +119,21 @@ function verifySignature(csr: forge.pki.CertificateSigningRequest, key: RsaKeyBy
     // Anything else (SHA-1, RSASSA-PSS) is rare in CSRs: let forge decide.
     if (!digest || !csr.certificationRequestInfo) return csr.verify();
     const tbs = Buffer.from(forge.asn1.toDer(csr.certificationRequestInfo).getBytes(), 'binary');
-    // A JWK import sets modulus and exponent directly; OpenSSL 3's PEM/DER decoders cost ~20x more.
-    const publicKey = crypto.createPublicKey({ key: { kty: 'RSA', n: key.n.toString('base64url'), e: key.e.toString('base64url') }, format: 'jwk' });
-    return crypto.verify(digest, tbs, publicKey, Buffer.from(csr.signature as string, 'binary'));
+    return verifyNative(digest, tbs, key, Buffer.from(csr.signature as string, 'binary'));
   } catch {
     return false;
   }
 }
 
-/** rsaEncryption (1.2.840.113549.1.1.1), DER content octets as forge holds them. */
-const RSA_ENCRYPTION_OID = forge.asn1.oidToDer('1.2.840.113549.1.1.1').getBytes();
+function verifyNative(digest: string, data: Buffer, key: RsaKeyBytes, signature: Buffer): boolean {
+  try {
+    // A JWK import sets modulus and exponent directly; OpenSSL 3's PEM/DER decoders cost ~20x more.
+    const publicKey = crypto.createPublicKey({ key: { kty: 'RSA', n: key.n.toString('base64url'), e: key.e.toString('base64url') }, format: 'jwk' });
+    return crypto.verify(digest, data, publicKey, signature);
+  } catch {
+    return false;
+  }
+}
 
 /** An RSA public key as bytes: the DER `RSAPublicKey` (hashed for the key identifier), modulus and exponent. */
 interface RsaKeyBytes {
@@ -105,37 +142,6 @@ interface RsaKeyBytes {
   e: Buffer;
 }
 
-const unsigned = (s: string): Buffer => {
-  const b = Buffer.from(s, 'binary');
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return b.subarray(i);
-};
-
-/**
- * Decodes a DER CSR with forge, without forge's speculative decoding of every BIT STRING as ASN.1
- * (for the 256-byte signature that attempt fails by exception, costing more than the rest of the
- * parse): only the subjectPublicKey BIT STRING is decoded, where forge's validator expects it.
- */
-function decodeCsrDer(der: string): { csr: forge.pki.CertificateSigningRequest; key: RsaKeyBytes } {
-  const asn = forge.asn1.fromDer(der, { decodeBitStrings: false } as unknown as boolean);
-  type Node = forge.asn1.Asn1 & { bitStringContents?: string };
-  const cri = (asn.value as Node[])[0];
-  const spki = (cri?.value as Node[] | undefined)?.[2];
-  const bitString = (spki?.value as Node[] | undefined)?.[1];
-  if (!bitString || typeof bitString.value !== 'string' || bitString.value.charCodeAt(0) !== 0) throw new Error('no subjectPublicKeyInfo');
-  const algorithm = ((spki!.value as Node[])[0]?.value as Node[] | undefined)?.[0];
-  if (algorithm?.type !== forge.asn1.Type.OID || algorithm.value !== RSA_ENCRYPTION_OID) throw new Error('the key OID is not RSA');
-  const rsaDer = bitString.value.slice(1);
-  const rsa = forge.asn1.fromDer(rsaDer, { decodeBitStrings: false } as unknown as boolean);
-  // What forge's own decoding would have produced: the BIT STRING holding the parsed key.
-  const create = forge.asn1.create as (tagClass: number, type: number, constructed: boolean, value: forge.asn1.Asn1[], options: { bitStringContents: string }) => forge.asn1.Asn1;
-  (spki!.value as Node[])[1] = create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, [rsa], { bitStringContents: bitString.value });
-  const csr = forge.pki.certificationRequestFromAsn1(asn, false);
-  const parts = rsa.value as forge.asn1.Asn1[];
-  if (parts.length !== 2 || typeof parts[0]!.value !== 'string' || typeof parts[1]!.value !== 'string') throw new Error('the key is not an RSAPublicKey');
-  return { csr, key: { der: Buffer.from(rsaDer, 'binary'), n: unsigned(parts[0]!.value), e: unsigned(parts[1]!.value) } };
-}
 
 /** The same bytes from a forge key (CSRs that came through forge's own PEM parser). */
 function rsaKeyBytesOf(key: forge.pki.rsa.PublicKey): RsaKeyBytes {
@@ -168,6 +174,6 @@ function describe(n: AltName): string {
   }
 }
 
-function reject(reason: CsrRejection, message: string): CsrResult {
+function reject(reason: CsrRejection, message: string): { ok: false; reason: CsrRejection; message: string } {
   return { ok: false, reason, message };
 }

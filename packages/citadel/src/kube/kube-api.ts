@@ -10,6 +10,11 @@ export function loadKubeConfig(where: string): KubeConfig {
   return kc;
 }
 
+/** The namespace of the kubeconfig's current context (in-cluster: the pod's own namespace), if any. */
+export function contextNamespace(kc: KubeConfig): string | undefined {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace || undefined;
+}
+
 /** A Secret's name, type and data (values base64, as the API carries them). */
 export interface SecretData {
   type?: string;
@@ -44,11 +49,14 @@ export class KubeApiError extends Error {
 export class KubeApi implements TokenReviewer, SecretApi {
   private readonly auth: AuthenticationV1Api;
   private readonly core: CoreV1Api;
+  /** The current context's namespace (in-cluster: Citadel's own). */
+  readonly namespace: string | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly timeoutMs: number,
   ) {
+    this.namespace = contextNamespace(kubeConfig);
     this.auth = kubeConfig.makeApiClient(AuthenticationV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }

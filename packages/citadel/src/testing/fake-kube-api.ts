@@ -82,15 +82,15 @@ export class FakeKubeApiServer {
     return `https://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
-  /** Writes a kubeconfig (server, CA data, bearer token) that @kubernetes/client-node loads; returns its path. */
-  writeKubeconfig(dir: string): string {
+  /** Writes a kubeconfig (server, CA data, bearer token, optional context namespace) that @kubernetes/client-node loads; returns its path. */
+  writeKubeconfig(dir: string, namespace?: string): string {
     const file = path.join(dir, 'kubeconfig.json');
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'fake', cluster: { server: this.url, 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') } }],
       users: [{ name: 'citadel', user: { token: this.clientToken } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'citadel' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'citadel', ...(namespace ? { namespace } : {}) } }],
       'current-context': 'fake',
     };
     fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });

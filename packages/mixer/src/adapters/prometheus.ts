@@ -134,7 +134,10 @@ export class PrometheusHandler implements AdapterHandler {
     else {
       s.value += 1;
       s.sum! += value;
-      for (let i = 0; i < def.bounds.length; i++) if (value <= def.bounds[i]!) s.counts![i]! += 1;
+      // Per-bucket counts here; the exposition makes them cumulative.
+      let i = 0;
+      while (i < def.bounds.length && value > def.bounds[i]!) i++;
+      if (i < def.bounds.length) s.counts![i]! += 1;
     }
   }
 
@@ -152,7 +155,11 @@ export class PrometheusHandler implements AdapterHandler {
           lines.push(`${def.fullName}${braces()} ${formatNumber(s.value)}`);
           continue;
         }
-        def.bounds.forEach((b, i) => lines.push(`${def.fullName}_bucket${braces(`le="${formatNumber(b)}"`)} ${s.counts![i]!}`));
+        let cumulative = 0;
+        def.bounds.forEach((b, i) => {
+          cumulative += s.counts![i]!;
+          lines.push(`${def.fullName}_bucket${braces(`le="${formatNumber(b)}"`)} ${cumulative}`);
+        });
         lines.push(`${def.fullName}_bucket${braces('le="+Inf"')} ${s.value}`);
         lines.push(`${def.fullName}_sum${braces()} ${formatNumber(s.sum!)}`);
         lines.push(`${def.fullName}_count${braces()} ${s.value}`);

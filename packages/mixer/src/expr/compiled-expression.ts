@@ -30,6 +30,8 @@ export interface CompiledExpression {
   /** Every attribute the expression may read (for the referenced attributes of a Check). */
   readonly referenced: readonly ReferencedAttribute[];
   eval(bag: AttributeMap): EvalResult;
+  /** The value, or undefined on an error (no result object: the per-request fast path). */
+  value(bag: AttributeMap): AttrValue | InstanceValue | undefined;
 }
 
 /** The compile outcome: an expression, or the reason it cannot run. */
@@ -177,6 +179,10 @@ export function compileExpression(source: string, engine: Engine = 'auto'): Comp
           const v = native(bag);
           return v === undefined ? { ok: false, error: `lookup failed in "${source}": an attribute is absent` } : { ok: true, value: finish(v, kind) };
         },
+        value: kind === 'duration' ? (bag) => {
+          const v = native(bag);
+          return v === undefined ? undefined : finish(v, kind);
+        } : native,
       },
     };
   }
@@ -203,12 +209,15 @@ export function compileExpression(source: string, engine: Engine = 'auto'): Comp
         if (isCelError(v)) return { ok: false, error: `"${source}": ${v.message}` };
         return { ok: true, value: fromCel(v as CelValue, kind) };
       },
+      value: (bag) => {
+        const v = program({ [BAG_VAR]: celBag(bag) });
+        return isCelError(v) ? undefined : fromCel(v as CelValue, kind);
+      },
     },
   };
 }
 
 /** Evaluates a compiled boolean expression; anything but `true` (errors included) is false. */
 export function evalBool(expr: CompiledExpression, bag: AttributeMap): boolean {
-  const r = expr.eval(bag);
-  return r.ok && r.value === true;
+  return expr.value(bag) === true;
 }

@@ -1,4 +1,3 @@
-import { attrKindOf } from '@mesh/shared-api';
 import type { AttrStringMap, AttrValue } from '@mesh/shared-api';
 
 /** What one reported action is counted under. */
@@ -21,7 +20,8 @@ export const OTHER = '(other)';
 export function reportKeyOf(bag: ReadonlyMap<string, AttrValue>): ReportKey {
   const service = bag.get('destination.service.host') ?? bag.get('destination.service');
   const labels = bag.get('destination.labels');
-  const version = attrKindOf(labels) === 'string_map' && Object.hasOwn(labels as AttrStringMap, 'version') ? (labels as AttrStringMap)['version'] : undefined;
+  // A cheap shape test (this runs per reported action): only a string map has a string `version`.
+  const version = typeof labels === 'object' && !(labels instanceof Uint8Array) && !(labels instanceof Date) && Object.hasOwn(labels, 'version') ? (labels as AttrStringMap)['version'] : undefined;
   const code = bag.get('response.code');
   const reporter = bag.get('context.reporter.kind');
   return {

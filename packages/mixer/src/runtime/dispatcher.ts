@@ -43,24 +43,37 @@ export interface CheckOutcome {
 const INTERNAL = 13;
 
 /** The entries of compiled params, listed once per config (evalFields runs per instance per request). */
-const entryLists = new WeakMap<CompiledParams, ReadonlyArray<[string, CompiledParams[string]]>>();
+interface FieldList {
+  readonly keys: readonly string[];
+  readonly params: ReadonlyArray<CompiledParams[string]>;
+}
+const entryLists = new WeakMap<CompiledParams, FieldList>();
 
-function entriesOf(fields: CompiledParams): ReadonlyArray<[string, CompiledParams[string]]> {
+function entriesOf(fields: CompiledParams): FieldList {
   let list = entryLists.get(fields);
-  if (!list) entryLists.set(fields, (list = Object.entries(fields)));
+  if (!list) entryLists.set(fields, (list = { keys: Object.keys(fields), params: Object.values(fields) }));
   return list;
 }
+
+const IGNORE = (): void => undefined;
 
 /** Nested maps already evaluated for the current bag (shared, read-only, by instances with identical maps). */
 type BagMemo = Map<CompiledParams, Record<string, InstanceValue>>;
 
-function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (e: string) => void, memo?: BagMemo): Record<string, InstanceValue> {
+function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (field: string, error: string) => void, memo?: BagMemo): Record<string, InstanceValue> {
   const out: Record<string, InstanceValue> = {};
-  for (const [k, f] of entriesOf(fields)) {
+  const { keys, params } = entriesOf(fields);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const f = params[i]!;
     if (f.kind === 'expr') {
-      const r = f.expr.eval(bag);
-      if (r.ok) out[k] = r.value as InstanceValue;
-      else onError(`${k}: ${r.error}`);
+      const v = f.expr.value(bag);
+      if (v !== undefined) out[k] = v as InstanceValue;
+      else {
+        // Only now the reason (evaluating again is cheaper than building results that are not needed).
+        const r = f.expr.eval(bag);
+        onError(k, r.ok ? 'no value' : r.error);
+      }
     } else if (f.kind === 'map') {
       let m = memo?.get(f.fields);
       if (!m) {
@@ -77,7 +90,8 @@ function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (e: stri
 
 /** Builds one instance from a bag; absent attributes leave their field out. */
 export function buildInstance(inst: InstanceConfig, bag: AttributeMap, hooks?: Pick<DispatchHooks, 'instanceError'>, memo?: BagMemo): AdapterInstance {
-  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, (e) => hooks?.instanceError(inst.fqn, e), memo) };
+  const onError = hooks ? (field: string, error: string) => hooks.instanceError(inst.fqn, `${field}: ${error}`) : IGNORE;
+  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, onError, memo) };
 }
 
 /** Rules outside the config default namespace apply only to traffic to their own namespace (as in Istio). */

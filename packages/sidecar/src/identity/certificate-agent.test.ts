@@ -145,11 +145,16 @@ describe('CertificateAgent (against a real Citadel process)', () => {
     const a = agent({ ttlSeconds: 6 });
     await a.start();
     let server: tls.Server | undefined;
+    const sockets = new Set<tls.TLSSocket>();
     // What the proxy does: one server, its secure context replaced on every rotation.
     const unsubscribe = a.subscribe((cert) => {
       const m = tlsMaterialOf(cert);
-      if (!server) server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, (s) => s.pipe(s));
-      else server.setSecureContext({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true });
+      if (!server) {
+        server = tls.createServer({ key: m.key, cert: m.cert, ca: m.ca, requestCert: true, rejectUnauthorized: true }, (s) => {
+          sockets.add(s);
+          s.pipe(s);
+        });
+      } else server.setSecureContext({ key: m.key, cert: m.cert, ca: m.ca });
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const port = (server!.address() as { port: number }).port;
@@ -158,6 +163,7 @@ describe('CertificateAgent (against a real Citadel process)', () => {
         const m = a.tlsMaterial()!;
         // The client presents the workload certificate too (mTLS); the peer's SAN is a SPIFFE URI, not a host name.
         const s = tls.connect({ host: '127.0.0.1', port, key: m.key, cert: m.cert, ca: m.ca, checkServerIdentity: () => undefined }, () => resolve(s));
+        sockets.add(s);
         s.on('error', reject);
       });
     const echo = (s: tls.TLSSocket, text: string): Promise<string> =>
@@ -167,9 +173,11 @@ describe('CertificateAgent (against a real Citadel process)', () => {
       });
     try {
       const first = await dial();
-      const firstSerial = first.getPeerX509Certificate()!.serialNumber;
+      const peer = first.getPeerX509Certificate()!;
+      const firstSerial = peer.serialNumber;
       expect(firstSerial).toBe(a.current()!.serial);
-      expect(first.getPeerX509Certificate()!.subjectAltName).toBe(`URI:${a.identity}`);
+      expect(peer.subjectAltName).toBe(`URI:${a.identity}`);
+      await expect(echo(first, 'hello')).resolves.toBe('hello');
       // Wait for a rotation (6 s certificates rotate at ~3 s).
       for (const until = Date.now() + 10_000; a.current()!.serial === firstSerial && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
       expect(a.current()!.serial).not.toBe(firstSerial);
@@ -178,10 +186,9 @@ describe('CertificateAgent (against a real Citadel process)', () => {
       const second = await dial();
       expect(second.getPeerX509Certificate()!.serialNumber).toBe(a.current()!.serial);
       await expect(echo(second, 'new context')).resolves.toBe('new context');
-      first.destroy();
-      second.destroy();
     } finally {
       unsubscribe();
+      for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server!.close(() => r()));
     }
   });

@@ -136,10 +136,12 @@ describe('AuthorizationPolicy principals and namespaces over mTLS', () => {
   it('refuses a connection without a client certificate (STRICT mTLS) before any policy runs', async () => {
     await expect(request('/open')).rejects.toThrow();
   });
-});
 
-describe('network RBAC on TCP chains', () => {
-  it('is decoded onto the TCP proxy', () => {
-    expect(true).toBe(true);
+  it('enforces the network RBAC filter on TCP: the allowed peer is relayed, another is closed before connecting upstream', async () => {
+    expect(await tcpEcho(tcpPort, 'sleep')).toBe('ping');
+    expect(await tcpEcho(tcpPort, 'other')).toBe('');
+    expect(await tcpEcho(plainTcpPort)).toBe('');
+    // Both refusals are reported with the RBAC flag (and no upstream host: nothing was connected).
+    await h.until(() => h.seen.filter((i) => i.protocol === 'tcp' && i.responseFlags.includes('RBAC') && i.upstreamHost === undefined).length === 2);
   });
 });

@@ -69,6 +69,8 @@ export function terminateTls(
     rejectUnauthorized: t.requireClientCertificate,
     ...(t.alpn.length > 0 ? { ALPNCallback: selectAlpn(t.alpn) } : {}),
   });
+  // The server counts the raw connection: it must close with the TLS one (a handle taken over natively never says so itself).
+  tlsSocket.once('close', () => socket.destroy());
   let settled = false;
   const fail = (failure: TlsFailure, message: string): void => {
     tlsSocket.destroy();
