@@ -7,6 +7,7 @@
  *
  *   npx tsc -p bench/tsconfig.json && node bench/dist/citadel-sign.js
  *   BENCH_SECONDS=5 BENCH_ROUNDS=3 BENCH_GRPC_CONCURRENCY=32 node bench/dist/citadel-sign.js
+ *   BENCH_CITADEL_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the Citadel process
  *
  * Goal: the in-process rate >= 70 % of openssl's RSA-2048 sign rate.
  */
@@ -98,7 +99,8 @@ async function endToEnd(): Promise<{ rate: number; perCpuSecond: number; cpu: nu
   const adminToken = crypto.randomBytes(24).toString('hex');
   fs.writeFileSync(path.join(dir, 'admin-token'), adminToken, { mode: 0o600 });
   const [grpcPort, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [path.join(citadelDir, 'bin', 'mesh-citadel.js')], {
+  const nodeArgs = (process.env['BENCH_CITADEL_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(citadelDir, 'bin', 'mesh-citadel.js')], {
     env: {
       ...process.env,
       MESH_CITADEL_STATE_DIR: path.join(dir, 'state'),

@@ -268,7 +268,9 @@ async function main(): Promise<void> {
   const mixerBin = path.join(ROOT, 'packages', 'mixer', 'bin', 'mesh-mixer.js');
   // MIXER_BENCH_CPU_PROF=<dir>: write a --cpu-prof of Mixer there (on its SIGTERM at the end).
   const prof = process.env['MIXER_BENCH_CPU_PROF'];
-  const mixer = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), mixerBin], {
+  // MIXER_BENCH_NODE_FLAGS: Node/V8 flags for Mixer (e.g. "--max-semi-space-size=32").
+  const nodeFlags = (process.env['MIXER_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const mixer = spawn(process.execPath, [...nodeFlags, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), mixerBin], {
     env: { ...process.env, MESH_NATS_URL: natsUrl, MESH_MIXER_GRPC_PORT: String(grpcPort), MESH_ADMIN_PORT: String(adminPort), MESH_MIXER_ADAPTER_METRICS_PORT: '0', MESH_LOG_LEVEL: 'warn' },
     stdio: ['ignore', fs.openSync(path.join(tmp, 'mixer.log'), 'a'), fs.openSync(path.join(tmp, 'mixer.log'), 'a')],
   });

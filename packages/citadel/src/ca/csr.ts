@@ -142,7 +142,6 @@ interface RsaKeyBytes {
   e: Buffer;
 }
 
-
 /** The same bytes from a forge key (CSRs that came through forge's own PEM parser). */
 function rsaKeyBytesOf(key: forge.pki.rsa.PublicKey): RsaKeyBytes {
   const bytes = (i: forge.jsbn.BigInteger): Buffer => {

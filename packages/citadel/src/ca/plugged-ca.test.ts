@@ -121,3 +121,26 @@ describe('Citadel with a plugged-in CA (MESH_CITADEL_CACERTS_DIR)', () => {
     }
   });
 });
+
+describe('Citadel TTL capping over gRPC', () => {
+  it('cuts a certificate to the plugged-in intermediate’s expiry, below the configured maximum', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-cacerts-'));
+    const files = makeCacertsDir(dir, { intermediateDays: 1 });
+    const citadel = await startTestCitadel({ logger, env: { MESH_CITADEL_CACERTS_DIR: dir, MESH_CITADEL_MAX_TTL_S: String(7 * 86400) } });
+    const client = testCertClient(citadel.address, files.rootCertPem);
+    try {
+      const token = await citadel.issueToken('shop', 'booking');
+      const { csrPem } = await makeTestCsr(ID);
+      const chain = await requestCertificate(client, { csr: csrPem, validity_duration: 3 * 86400 }, token);
+      const leafNotAfter = new Date(new crypto.X509Certificate(chain[0]!).validTo).getTime();
+      const caNotAfter = new Date(new crypto.X509Certificate(files.caCertPem).validTo).getTime();
+      expect(leafNotAfter).toBe(caNotAfter);
+      expect(leafNotAfter - Date.now()).toBeLessThan(86400_000 + 5000);
+      expect(opensslVerifyChain(chain, files.rootCertPem).output).toMatch(/: OK/);
+    } finally {
+      client.close();
+      await citadel.cleanup();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -90,8 +90,18 @@ function evalFields(fields: CompiledParams, bag: AttributeMap, onError: (field: 
 
 /** Builds one instance from a bag; absent attributes leave their field out. */
 export function buildInstance(inst: InstanceConfig, bag: AttributeMap, hooks?: Pick<DispatchHooks, 'instanceError'>, memo?: BagMemo): AdapterInstance {
-  const onError = hooks ? (field: string, error: string) => hooks.instanceError(inst.fqn, `${field}: ${error}`) : IGNORE;
-  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, onError, memo) };
+  return { name: inst.fqn, template: inst.template, fields: evalFields(inst.fields, bag, hooks ? errorReporter(inst, hooks) : IGNORE, memo) };
+}
+
+/** One error callback per instance and hooks (not one per request). */
+const reporters = new WeakMap<InstanceConfig, { hooks: object; fn: (field: string, error: string) => void }>();
+
+function errorReporter(inst: InstanceConfig, hooks: Pick<DispatchHooks, 'instanceError'>): (field: string, error: string) => void {
+  const cached = reporters.get(inst);
+  if (cached && cached.hooks === hooks) return cached.fn;
+  const fn = (field: string, error: string): void => hooks.instanceError(inst.fqn, `${field}: ${error}`);
+  reporters.set(inst, { hooks, fn });
+  return fn;
 }
 
 /** Rules outside the config default namespace apply only to traffic to their own namespace (as in Istio). */
@@ -206,8 +216,9 @@ export class Dispatcher {
   /** Report: builds every matching report instance for every bag, then one call per handler. */
   async report(bags: readonly AttributeMap[]): Promise<void> {
     const batches = new Map<string, AdapterInstance[]>();
+    const memo: BagMemo = new Map();
     for (const bag of bags) {
-      const memo: BagMemo = new Map();
+      memo.clear(); // evaluated maps are per bag
       for (const rule of this.reportRules) {
         if (!applies(rule, bag, this.defaultNamespace)) continue;
         for (const action of rule.actions) {

@@ -24,9 +24,16 @@ class Reader {
   constructor(
     readonly buf: Buffer,
     start: number,
-    readonly end: number,
+    public end: number,
   ) {
     this.pos = start;
+  }
+
+  /** Points the reader at another range of the same buffer (one reader serves every map entry). */
+  reset(start: number, end: number): this {
+    this.pos = start;
+    this.end = end;
+    return this;
   }
 
   /** A varint of up to 53 bits as a number (larger values throw; int64 values use varint64). */
@@ -156,7 +163,8 @@ export function decodeReportRequestWire(bytes: Uint8Array, dictionary: GlobalDic
 function decodeCompressed(buf: Buffer, start: number, end: number, target: AttributeMap, globalWordCount: number, dictionary: GlobalDictionary, defaultWords: readonly string[]): string | undefined {
   // Words first (any field order is valid protobuf), then the typed maps.
   const own: string[] = [];
-  const fields: Array<[number, number, number]> = [];
+  // Map entries as flat triples (field, start, end): this runs for every reported request.
+  const fields: number[] = [];
   const r = new Reader(buf, start, end);
   while (r.pos < r.end) {
     const tag = r.varint();
@@ -167,7 +175,7 @@ function decodeCompressed(buf: Buffer, start: number, end: number, target: Attri
       own.push(buf.toString('utf8', s, e));
     } else if (field >= 2 && field <= 9 && wt === 2) {
       const [s, e] = r.bytes();
-      fields.push([field, s, e]);
+      fields.push(field, s, e);
     } else r.skip(wt);
   }
   const words = own.length > 0 ? own : defaultWords;
@@ -178,9 +186,11 @@ function decodeCompressed(buf: Buffer, start: number, end: number, target: Attri
   };
   const seen = new Map<string, string>();
   try {
-    for (const [field, s, e] of fields) {
+    const entry = new Reader(buf, 0, 0);
+    for (let i = 0; i < fields.length; i += 3) {
+      const field = fields[i]!;
       // One map entry: key (sint32) = 1, value = 2.
-      const entry = new Reader(buf, s, e);
+      entry.reset(fields[i + 1]!, fields[i + 2]!);
       let key = 0;
       let value: AttrValue | undefined;
       while (entry.pos < entry.end) {

@@ -7,7 +7,6 @@ import type { RoutingTable } from '../routing/routing-table.js';
 import type { ConnInfo } from './downstream.js';
 import { connInfoOf } from './downstream.js';
 import type { HttpProxy } from './http-proxy.js';
-import { replaySocket } from './replay-socket.js';
 import type { SidecarStats } from './stats.js';
 import { proxyTcp } from './tcp-proxy.js';
 import { peekClientHello } from './tls-inspector.js';

@@ -71,6 +71,10 @@ export function terminateTls(
   });
   // The server counts the raw connection: it must close with the TLS one (a handle taken over natively never says so itself).
   tlsSocket.once('close', () => socket.destroy());
+  // The TLS socket inherits the raw socket's allowHalfOpen (HTTP servers set it): answer the peer's end with ours, or it stays open.
+  tlsSocket.once('end', () => {
+    if (tlsSocket.writable) tlsSocket.end();
+  });
   let settled = false;
   const fail = (failure: TlsFailure, message: string): void => {
     tlsSocket.destroy();

@@ -54,4 +54,55 @@ describe('Cluster policies', () => {
     const r = decodeCluster(extra);
     expect(r.ok ? '' : nackMessage(r.errors)).toMatch(message);
   });
+
+  it('decodes Istio auto mTLS: transport_socket_matches by tlsMode, ISTIO_MUTUAL over SDS with the expected SANs, and endpoint tlsMode metadata', () => {
+    const sds = (name: string) => ({ name, sds_config: { api_config_source: { api_type: 'GRPC', grpc_services: [{ envoy_grpc: { cluster_name: 'sds-grpc' } }] } } });
+    const istioMutual = {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: packTyped(ExtensionTypeUrls.UpstreamTlsContext, {
+        common_tls_context: {
+          tls_certificate_sds_secret_configs: [sds('default')],
+          combined_validation_context: { default_validation_context: { match_subject_alt_names: [{ exact: 'spiffe://cluster.local/ns/foo/sa/httpbin' }] }, validation_context_sds_secret_config: sds('ROOTCA') },
+          alpn_protocols: ['istio'],
+        },
+        sni: 'outbound_.8000_._.httpbin.foo.svc.cluster.local',
+      }),
+    };
+    const raw = { name: 'envoy.transport_sockets.raw_buffer', typed_config: { type_url: 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer', value: Buffer.alloc(0) } };
+    const m = model({
+      transport_socket_matches: [
+        { name: 'tlsMode-istio', match: { fields: { tlsMode: { stringValue: 'istio' } } }, transport_socket: istioMutual },
+        { name: 'tlsMode-disabled', match: { fields: {} }, transport_socket: raw },
+      ],
+    });
+    expect(m.transport).toEqual({
+      matches: [
+        {
+          name: 'tlsMode-istio',
+          match: { tlsMode: 'istio' },
+          tls: {
+            certificate: { kind: 'sds', name: 'default' },
+            validation: { kind: 'sds', name: 'ROOTCA' },
+            matchSubjectAltNames: [{ kind: 'exact', value: 'spiffe://cluster.local/ns/foo/sa/httpbin', ignoreCase: false }],
+            sni: 'outbound_.8000_._.httpbin.foo.svc.cluster.local',
+            alpn: ['istio'],
+          },
+        },
+        { name: 'tlsMode-disabled', match: {} },
+      ],
+    });
+    const cla = decodeResources('ClusterLoadAssignment', [
+      packAny(TypeUrls.ClusterLoadAssignment, {
+        cluster_name: 'c',
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 80 } } }, metadata: { filter_metadata: { 'envoy.transport_socket_match': { fields: { tlsMode: { stringValue: 'istio' } } } } } }] }],
+      }),
+    ]);
+    if (!cla.ok) throw new Error(nackMessage(cla.errors));
+    expect(cla.value[0]!.model.endpoints).toEqual([{ address: '10.0.0.1', port: 80, transportMatch: { tlsMode: 'istio' } }]);
+  });
+
+  it('NACKs an upstream TLS context naming a secret the agent does not serve', () => {
+    const r = decodeCluster({ transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: packTyped(ExtensionTypeUrls.UpstreamTlsContext, { common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'file-cert:/x' }] } }) } });
+    expect(r.ok ? '' : nackMessage(r.errors)).toMatch(/SDS secret file-cert:\/x is not served/);
+  });
 });
