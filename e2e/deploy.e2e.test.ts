@@ -84,6 +84,13 @@ const OVERLAYS = ['base', 'overlays/dev', 'overlays/production', 'overlays/minim
     expect(objs.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name).sort()).toEqual(['mesh-citadel', 'mesh-galley', 'mesh-pilot']);
     for (const sa of ['mesh-mixer', 'nats']) expect(objs.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === sa)).toMatchObject({ automountServiceAccountToken: false });
     for (const b of objs.filter((o) => o.kind === 'ClusterRoleBinding')) expect(b['subjects']).toEqual([{ kind: 'ServiceAccount', name: b.metadata.name, namespace: 'mesh-system' }]);
+    // Citadel's root lives in one Secret of its namespace: create, and get of that name only.
+    expect(objs.filter((o) => o.kind === 'Role').map((o) => [o.metadata.name, o.metadata.namespace])).toEqual([['mesh-citadel-ca-secret', 'mesh-system']]);
+    expect(objs.find((o) => o.kind === 'Role')!['rules']).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['istio-ca-secret'], verbs: ['get'] },
+    ]);
+    expect(objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'mesh-citadel-ca-secret')!['subjects']).toEqual([{ kind: 'ServiceAccount', name: 'mesh-citadel', namespace: 'mesh-system' }]);
   });
 
   it('registers the webhooks at Galley: /admitpilot, /admitmixer, and /inject for labelled namespaces only', () => {

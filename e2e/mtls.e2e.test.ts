@@ -267,13 +267,19 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
         else failures.push(status);
       }
     };
+    const gaps = { client: 0, server: 0 };
+    const watch = setInterval(() => {
+      if (!client.agent.current()) gaps.client++;
+      if (!strict.agent.current()) gaps.server++;
+    }, 10);
     await Promise.all([worker(), worker(), worker()]);
+    clearInterval(watch);
     keepAlive.destroy();
     expect(client.agent.state().rotations - startRotations.client).toBeGreaterThanOrEqual(3);
     expect(strict.agent.state().rotations - startRotations.server).toBeGreaterThanOrEqual(3);
     const failed = client.seen.filter((i) => i.path === '/rotate' && i.status !== 200).slice(0, 5);
     const stats = [...client.sidecar.stats.all(), ...strict.sidecar.stats.all()].filter(([k]) => /ssl|cx_connect|connect_fail|overflow/.test(k));
-    expect({ failures, failed: failed.map((i) => ({ status: i.status, flags: i.responseFlags, t: i.startTime })), stats }).toEqual({ failures: [], failed: [], stats: expect.anything() });
+    expect({ failures, failed: failed.map((i) => ({ status: i.status, flags: i.responseFlags, t: i.startTime })), stats, gaps, states: [client.agent.state(), strict.agent.state()] }).toEqual({ failures: [], failed: [], stats: expect.anything(), gaps, states: expect.anything() });
     expect(ok).toBeGreaterThan(50);
     // New upstream connections kept being made (maxRequestsPerConnection 5) with the rotated certificates.
     expect(strict.sidecar.stats.get('listener.virtualInbound.ssl.handshake') - handshakesBefore).toBeGreaterThan(10);

@@ -39,7 +39,7 @@ describe('injectPod', () => {
       MESH_SIDECAR_LABELS: 'app=productpage,version=v1',
       MESH_SIDECAR_APP_PORT: '9080',
       MESH_SIDECAR_SERVICE_PORT: '9080',
-      MESH_SIDECAR_CITADEL_TOKEN_FILE: '/var/run/secrets/tokens/istio-token',
+      MESH_SIDECAR_CITADEL_SA_TOKEN_FILE: '/var/run/secrets/tokens/istio-token',
       MESH_SIDECAR_CITADEL_ROOT_CERT_FILE: '/etc/mesh/ca/root-cert.pem',
     });
     expect(spec.containers[0]!['securityContext']).toMatchObject({ runAsUser: 1337, runAsNonRoot: true, readOnlyRootFilesystem: true });

@@ -70,7 +70,7 @@ function sidecarContainer(pod: PodTemplate, s: InjectionSettings, servicePort: n
     env.push(
       { name: 'MESH_SIDECAR_CITADEL_ADDRESS', value: s.citadelAddress },
       { name: 'MESH_SIDECAR_CITADEL_ROOT_CERT_FILE', value: `${ROOT_CERT_DIR}/root-cert.pem` },
-      { name: 'MESH_SIDECAR_CITADEL_TOKEN_FILE', value: `${TOKEN_DIR}/istio-token` },
+      { name: 'MESH_SIDECAR_CITADEL_SA_TOKEN_FILE', value: `${TOKEN_DIR}/istio-token` },
     );
     mounts.push({ name: VOLUMES.token, mountPath: TOKEN_DIR, readOnly: true }, { name: VOLUMES.rootCert, mountPath: ROOT_CERT_DIR, readOnly: true });
   }

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { FilterChainModel, ListenerModel } from '../../routing/model.js';
+import type { ClusterModel, FilterChainModel, ListenerModel } from '../../routing/model.js';
 import type { UpstreamTlsModel } from '../../routing/tls-model.js';
 import { makeTestPki } from '../../testing/test-certs.js';
 import type { TestPki } from '../../testing/test-certs.js';
@@ -217,7 +217,7 @@ describe('mutual TLS between sidecars (security/tls)', () => {
     });
 
     it('chooses the transport by the endpoint tlsMode metadata (auto mTLS)', () => {
-      const cluster = { name: 'c', type: 'EDS' as const, connectTimeoutMs: 1000, transport: { matches: [{ name: 'tlsMode-istio', match: { tlsMode: 'istio' }, tls: ISTIO_MUTUAL }, { name: 'tlsMode-disabled', match: {} }] } };
+      const cluster: ClusterModel = { name: 'c', type: 'EDS', connectTimeoutMs: 1000, transport: { matches: [{ name: 'tlsMode-istio', match: { tlsMode: 'istio' }, tls: ISTIO_MUTUAL }, { name: 'tlsMode-disabled', match: {} }] } };
       expect(upstreamTlsFor(cluster, { address: '10.0.0.1', port: 80, transportMatch: { tlsMode: 'istio' } })).toBe(ISTIO_MUTUAL);
       expect(upstreamTlsFor(cluster, { address: '10.0.0.2', port: 80 })).toBeUndefined();
       expect(upstreamTlsSignature({ ...ISTIO_MUTUAL })).toBe(upstreamTlsSignature(ISTIO_MUTUAL));
