@@ -158,7 +158,7 @@ export class LocalMesh {
       `api ${this.galleyUrl}`,
     );
     await this.startService('pilot', plan.pilot.adminPort, { MESH_PILOT_XDS_PORT: String(plan.pilot.xdsPort), MESH_NATS_URL: this.natsUrl }, `xds 127.0.0.1:${plan.pilot.xdsPort}`);
-    await this.startService('mixer', plan.mixer.adminPort, { MESH_MIXER_GRPC_PORT: String(plan.mixer.grpcPort), MESH_NATS_URL: this.natsUrl }, `grpc 127.0.0.1:${plan.mixer.grpcPort}`);
+    await this.startService('mixer', plan.mixer.adminPort, { MESH_MIXER_GRPC_PORT: String(plan.mixer.grpcPort), MESH_MIXER_ADAPTER_METRICS_PORT: String(plan.mixer.adapterMetricsPort), MESH_NATS_URL: this.natsUrl }, `grpc 127.0.0.1:${plan.mixer.grpcPort}`);
   }
 
   /** Asks Citadel (with the admin token) for a bootstrap token for one identity; stores it 0600. */

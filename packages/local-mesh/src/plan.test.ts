@@ -7,7 +7,7 @@ describe('plans', () => {
   ])('the %s plan uses every port once', async (_name, make) => {
     const ports = plannedPorts(await make()).map(([p]) => p);
     expect(new Set(ports).size).toBe(ports.length);
-    expect(ports.length).toBe(8 + 4 * 4);
+    expect(ports.length).toBe(9 + 4 * 4);
   });
 
   it('keeps Istio 1.4 defaults for the control plane', () => {

@@ -20,7 +20,8 @@ export interface MeshPlan {
   galley: { apiPort: number; adminPort: number };
   pilot: { xdsPort: number; adminPort: number };
   citadel: { grpcPort: number; adminPort: number };
-  mixer: { grpcPort: number; adminPort: number };
+  /** Mixer's gRPC, admin, and its prometheus adapter's own port (Istio's 42422). */
+  mixer: { grpcPort: number; adminPort: number; adapterMetricsPort: number };
   workloads: WorkloadPlan[];
   /** The logical port every sample service exposes (`http://shipping-service:80`). */
   servicePort: number;
@@ -42,7 +43,7 @@ export function defaultPlan(): MeshPlan {
     galley: { apiPort: 9901, adminPort: 15015 },
     pilot: { xdsPort: 15010, adminPort: 15014 },
     citadel: { grpcPort: 8060, adminPort: 15016 },
-    mixer: { grpcPort: 9091, adminPort: 15017 },
+    mixer: { grpcPort: 9091, adminPort: 15017, adapterMetricsPort: 42422 },
     servicePort: 80,
     workloads: WORKLOADS.map((w, i) => ({ ...w, appPort: 9080 + i, outboundPort: 15001 + 100 * i, inboundPort: 15006 + 100 * i, adminPort: 15000 + 100 * i })),
   };
@@ -65,7 +66,7 @@ export async function freePlan(): Promise<MeshPlan> {
     galley: { apiPort: await p(), adminPort: await p() },
     pilot: { xdsPort: await p(), adminPort: await p() },
     citadel: { grpcPort: await p(), adminPort: await p() },
-    mixer: { grpcPort: await p(), adminPort: await p() },
+    mixer: { grpcPort: await p(), adminPort: await p(), adapterMetricsPort: await p() },
     servicePort: 80,
     workloads: await Promise.all(WORKLOADS.map(async (w) => ({ ...w, appPort: await p(), outboundPort: await p(), inboundPort: await p(), adminPort: await p() }))),
   };
@@ -82,6 +83,7 @@ export function plannedPorts(plan: MeshPlan): Array<[port: number, use: string]>
     [plan.citadel.adminPort, 'citadel admin'],
     [plan.mixer.grpcPort, 'mixer gRPC'],
     [plan.mixer.adminPort, 'mixer admin'],
+    [plan.mixer.adapterMetricsPort, 'mixer prometheus adapter'],
     ...plan.workloads.flatMap((w): Array<[number, string]> => [
       [w.appPort, `${w.name} app`],
       [w.outboundPort, `${w.name} sidecar outbound`],
