@@ -149,7 +149,12 @@ async function loadgen(opts: { port: number; host: string; rate: number; connect
 }
 
 /** wrk (closed loop; `rate` > 0 is approximated with a per-request delay script, as Debian's wrk has no -R). */
-function runWrk(wrk: string, opts: { port: number; host: string; rate: number; connections: number; seconds: number }): RunResult {
+/**
+ * One wrk run (asynchronous, so the RSS sampler keeps running). wrk is closed-loop: a fixed rate is
+ * approximated with a per-connection delay (connections / rate), so the achieved rate falls below
+ * the target by the response time; the achieved rate is reported.
+ */
+async function runWrk(wrk: string, opts: { port: number; host: string; rate: number; connections: number; seconds: number }): Promise<RunResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wrk-'));
   const script = path.join(dir, 'bench.lua');
   const delayMs = opts.rate > 0 ? (opts.connections * 1000) / opts.rate : 0;
@@ -157,11 +162,30 @@ function runWrk(wrk: string, opts: { port: number; host: string; rate: number; c
     script,
     `wrk.headers["Host"] = "${opts.host}"\n${delayMs > 0 ? `function delay() return ${delayMs} end\n` : ''}done = function(summary, latency, requests)\n  io.write(string.format("RESULT %d %d %f %f %f %f %f\\n", summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))\nend\n`,
   );
-  const out = execFileSync(wrk, ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${opts.port}/bench`], { encoding: 'utf8' });
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(wrk, ['-t2', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${opts.port}/bench`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   const m = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out)!;
   const [requests, errors, seconds, p50, p90, p99, max] = m.slice(1).map(Number) as [number, number, number, number, number, number, number];
   return { requests, errors, seconds, rps: requests / seconds, p50, p90, p99, max };
+}
+
+/** The pids of a process and its children (nginx: master and workers), from /proc. */
+function processTree(pid: number): number[] {
+  const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+  return [pid, ...kids.map(Number)];
 }
 
 function childRun(mode: 'loadgen', opts: object): Promise<RunResult> {
@@ -182,6 +206,27 @@ function upstreamServer(port: number): void {
       });
     })
     .listen(port, '127.0.0.1');
+}
+
+/**
+ * The floor for any Node.js proxy: \`http.createServer\` + a keep-alive \`http.request\` + \`pipe\`, no
+ * routing, no metrics. Measured in the same run, it separates Node's own HTTP cost from the sidecar's.
+ */
+function bareNodeProxy(listen: number, upstream: number): void {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  http
+    .createServer((req, res) => {
+      const up = http.request({ host: '127.0.0.1', port: upstream, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => {
+        res.statusCode = 502;
+        res.end();
+      });
+      req.pipe(up);
+    })
+    .listen(listen, '127.0.0.1');
 }
 
 async function startSidecar(pilot: string, ports: { out: number; inb: number; admin: number }, prof?: string): Promise<ChildProcess> {
@@ -251,16 +296,21 @@ async function main(): Promise<void> {
   const idleRss = rss(sidecar.pid!).now;
   const ng = nginx ? startNginx(nginx, nginxPort, upPort) : undefined;
   if (ng) await waitForPort(nginxPort);
+  const barePort = await freePort();
+  const bare = fork(LAUNCHER, ['bareproxy', String(barePort), String(upPort)], { stdio: 'ignore' });
+  children.push(bare);
+  await waitForPort(barePort);
 
   const load = (port: number, host: string, r: number) => {
     const opts = { port, host, rate: r, connections, seconds };
-    return wrk ? Promise.resolve(runWrk(wrk, opts)) : childRun('loadgen', opts);
+    return wrk ? runWrk(wrk, opts) : childRun('loadgen', opts);
   };
-  const only = listArg('targets', ['direct', 'sidecar', 'nginx']);
+  const only = listArg('targets', ['direct', 'sidecar', 'node-proxy', 'nginx']);
   const targets = (
     [
       ['direct', upPort, `127.0.0.1:${upPort}`],
       ['sidecar', out, 'bench'],
+      ['node-proxy', barePort, `127.0.0.1:${barePort}`],
       ...(ng ? ([['nginx', nginxPort, `127.0.0.1:${nginxPort}`]] as Array<[string, number, string]>) : []),
     ] as Array<[string, number, string]>
   ).filter(([name]) => only.includes(name));
@@ -268,19 +318,22 @@ async function main(): Promise<void> {
   for (const [name, port, host] of targets) {
     // Warm-up (JIT, connection pools), not measured.
     await load(port, host, rate).catch(() => undefined);
-    const pid = name === 'sidecar' ? sidecar.pid! : undefined;
+    // CPU is measured for the proxies: the sidecar, and nginx's master + worker as the reference.
+    const pids = name === 'sidecar' ? [sidecar.pid!] : name === 'node-proxy' ? [bare.pid!] : name === 'nginx' && ng ? processTree(ng.pid!) : [];
+    const cpuOf = () => pids.reduce((sum, p) => sum + cpuSeconds(p), 0);
+    const pid = pids[0];
     let rssMax = 0;
-    const sampler = pid ? setInterval(() => (rssMax = Math.max(rssMax, rss(pid).now)), 250) : undefined;
-    const cpu0 = pid ? cpuSeconds(pid) : 0;
+    const sampler = pid ? setInterval(() => (rssMax = Math.max(rssMax, pids.reduce((sum, p) => sum + rss(p).now, 0))), 250) : undefined;
+    const cpu0 = cpuOf();
     const fixed = await load(port, host, rate);
-    const cpu1 = pid ? cpuSeconds(pid) : 0;
+    const cpu1 = cpuOf();
     if (sampler) clearInterval(sampler);
     const saturation = listArg('modes', ['fixed', 'saturation']).includes('saturation') ? await load(port, host, 0) : fixed;
-    const cpu2 = pid ? cpuSeconds(pid) : 0;
+    const cpu2 = cpuOf();
     results[name] = {
       fixed,
       saturation,
-      ...(pid ? { cpuUsPerReq: { fixed: ((cpu1 - cpu0) * 1e6) / fixed.requests, saturation: ((cpu2 - cpu1) * 1e6) / saturation.requests }, rssMb: { fixed: rssMax, peak: rss(pid).peak } } : {}),
+      ...(pid ? { cpuUsPerReq: { fixed: ((cpu1 - cpu0) * 1e6) / fixed.requests, saturation: ((cpu2 - cpu1) * 1e6) / saturation.requests }, rssMb: { fixed: rssMax, peak: pids.reduce((sum, p) => sum + rss(p).peak, 0) } } : {}),
     };
   }
 
@@ -305,11 +358,18 @@ async function main(): Promise<void> {
   if (d && results['nginx']) lines.push(`Added by nginx at ${rate} rps: p50 ${fmt(results['nginx'].fixed.p50 - d.fixed.p50)} ms, p90 ${fmt(results['nginx'].fixed.p90 - d.fixed.p90)} ms, p99 ${fmt(results['nginx'].fixed.p99 - d.fixed.p99)} ms`);
   if (s) lines.push(`Sidecar CPU per request: ${s.cpuUsPerReq!.fixed.toFixed(0)} µs at ${rate} rps, ${s.cpuUsPerReq!.saturation.toFixed(0)} µs at saturation (${s.saturation.rps.toFixed(0)} rps)`);
   if (s) lines.push(`Sidecar RSS: ${idleRss.toFixed(1)} MB idle (configured), ${s.rssMb!.fixed.toFixed(1)} MB max during the ${rate} rps run, ${s.rssMb!.peak.toFixed(1)} MB peak overall`);
+  const b = results['node-proxy'];
+  if (b?.cpuUsPerReq) lines.push(`Bare Node.js proxy CPU per request: ${b.cpuUsPerReq.fixed.toFixed(0)} µs at ${rate} rps, ${b.cpuUsPerReq.saturation.toFixed(0)} µs at saturation (${b.saturation.rps.toFixed(0)} rps); RSS ${b.rssMb!.fixed.toFixed(1)} MB`);
+  if (s && b?.cpuUsPerReq) lines.push(`Sidecar CPU per request ÷ bare Node.js proxy's: ${(s.cpuUsPerReq!.fixed / b.cpuUsPerReq.fixed).toFixed(2)} at ${rate} rps, ${(s.cpuUsPerReq!.saturation / b.cpuUsPerReq.saturation).toFixed(2)} at saturation`);
+  const n = results['nginx'];
+  if (n?.cpuUsPerReq) lines.push(`nginx CPU per request (master + worker): ${n.cpuUsPerReq.fixed.toFixed(0)} µs at ${rate} rps, ${n.cpuUsPerReq.saturation.toFixed(0)} µs at saturation (${n.saturation.rps.toFixed(0)} rps); RSS ${n.rssMb!.fixed.toFixed(1)} MB`);
+  if (s && n?.cpuUsPerReq) lines.push(`Sidecar CPU per request ÷ nginx's: ${(s.cpuUsPerReq!.fixed / n.cpuUsPerReq.fixed).toFixed(2)} at ${rate} rps, ${(s.cpuUsPerReq!.saturation / n.cpuUsPerReq.saturation).toFixed(2)} at saturation`);
   process.stdout.write(`${lines.join('\n')}\n`);
   fs.writeFileSync(path.join(ROOT, 'bench', 'sidecar-results.json'), JSON.stringify({ date: new Date().toISOString(), rate, connections, seconds, wrk: wrk ?? null, nginx: nginx ?? null, results }, null, 2));
 
   sidecar.kill('SIGTERM');
   ng?.kill('SIGTERM');
+  bare.kill('SIGTERM');
   upstream.kill('SIGTERM');
   await new Promise((r) => sidecar.once('exit', r));
   await ads.stop();
@@ -317,6 +377,7 @@ async function main(): Promise<void> {
 
 const [mode, param] = process.argv.slice(2);
 if (mode === 'upstream') upstreamServer(Number(param));
+else if (mode === 'bareproxy') bareNodeProxy(Number(param), Number(process.argv[4]));
 else if (mode === 'loadgen') {
   void loadgen(JSON.parse(param!) as Parameters<typeof loadgen>[0]).then((r) => {
     process.send!(r, () => process.exit(0));

@@ -143,9 +143,9 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
     });
     if (parsed.help) throw new Error('unexpected help');
     pilot = await startPilot(parsed.settings, logger);
-    strict = await startWorkload({ service: 'httpbin', namespace: 'strict', serviceAccount: 'httpbin', ttlSeconds: 6 });
+    strict = await startWorkload({ service: 'httpbin', namespace: 'strict', serviceAccount: 'httpbin', ttlSeconds: 8 });
     permissive = await startWorkload({ service: 'httpbin', namespace: 'permissive', serviceAccount: 'httpbin', plaintextXds: true });
-    client = await startWorkload({ namespace: 'default', serviceAccount: 'sleep', ttlSeconds: 6 });
+    client = await startWorkload({ namespace: 'default', serviceAccount: 'sleep', ttlSeconds: 8 });
     // The client's clusters carry auto mTLS once Pilot has seen both servers register.
     await waitFor('auto mTLS clusters at the client', () => {
       const c = client.sidecar.table.clusterModel('outbound|80||httpbin.strict.svc.cluster.local');
@@ -165,7 +165,7 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves xDS on the mTLS port with a Citadel certificate whose SAN the sidecar verifies', async () => {
+  it('serves xDS on the mTLS port with a Citadel certificate whose SAN the sidecar verifies, to sidecars whose certificate is the identity they claim', async () => {
     expect(pilot.xdsTlsPort).toBeGreaterThan(0);
     expect(client.sidecar.state.synced).toBe(true);
     // A sidecar expecting another identity for Pilot never gets config.
@@ -180,6 +180,26 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
     } finally {
       await wrong.stop();
       await agent.stop();
+    }
+    // A sidecar whose node metadata claims another identity than its certificate's is refused by Pilot.
+    const impostorAgent = await agentFor('default', 'impostor');
+    await impostorAgent.start();
+    const claims = parseSettings(sidecarSettingSpecs, [], {
+      MESH_SIDECAR_PILOT_ADDRESS: `localhost:${pilot.xdsTlsPort}`,
+      MESH_SIDECAR_OUTBOUND_PORT: '0',
+      MESH_ADMIN_PORT: '0',
+      MESH_DRAIN_MS: '100',
+      MESH_SIDECAR_NAMESPACE: 'strict',
+      MESH_SIDECAR_SERVICE_ACCOUNT: 'httpbin',
+    });
+    if (claims.help) throw new Error('unexpected help');
+    const impostor = new Sidecar({ config: buildSidecarConfig(claims.settings), logger, identity: impostorAgent, xdsCredentials: xdsMtlsCredentials(impostorAgent, PILOT_SAN) });
+    try {
+      await impostor.start();
+      await expect(impostor.whenSynced(3000)).rejects.toThrow(/not synced/);
+    } finally {
+      await impostor.stop();
+      await impostorAgent.stop();
     }
     // Plaintext on the mTLS port gets nothing either.
     const plain = await get(pilot.xdsTlsPort!, 'pilot');

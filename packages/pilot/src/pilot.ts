@@ -97,7 +97,7 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     void source.whenSynced().then(() => discovery.configSynced());
     if (kube) await kube.start();
 
-    const ads = new AdsServer(discovery, logger);
+    const ads = new AdsServer(discovery, logger, settings.trustDomain);
     const xdsPort = await ads.start(settings.xdsHost, settings.xdsPort);
     cleanups.push(() => ads.stop(settings.drainMs));
     const xdsTlsPort = await startXdsTls(ads, settings, logger);

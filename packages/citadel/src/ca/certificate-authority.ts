@@ -8,7 +8,9 @@ import type { CsrRejection } from './csr.js';
 import { subjectKeyIdOf, toForgePublicKey } from './forge-keys.js';
 import { resolveTtl } from './ttl-policy.js';
 import type { TtlPolicy } from './ttl-policy.js';
-import { buildCertificate, keyIdentifierOf, serialOf, subjectKeyIdExtension } from './x509.js';
+import { buildCertificate, derToPem, keyIdentifierOf, serialOf, subjectKeyIdExtension } from './x509.js';
+import { certificateDer, encodeWorkloadTbs, randomSerial, subjectNameDer, workloadTemplate } from './workload-der.js';
+import type { WorkloadTemplate } from './workload-der.js';
 
 /**
  * The CA's key material. `chainPems` follows every issued leaf (the signing certificate up to the
@@ -37,6 +39,12 @@ export interface IssuedCertificate {
   cappedBy?: 'max-ttl' | 'ca-expiry';
 }
 
+/** The key a workload certificate certifies: its DER SubjectPublicKeyInfo and subject key identifier (a checked CSR's `spki` and `keyId`). */
+export interface CertifiedKey {
+  spki: Buffer;
+  keyId: Buffer;
+}
+
 /** A workload certificate, or why the CSR or request was refused (expected outcomes, not exceptions). */
 export type SignResult =
   | ({ ok: true; identity: string } & IssuedCertificate)
@@ -55,6 +63,8 @@ export class CertificateAuthority {
   private readonly issuerNotAfter: number;
   private readonly rootExpiry: Date;
   private readonly authorityKeyId: string;
+  /** The parts of every workload certificate that only depend on the CA, in DER. */
+  private readonly workload: WorkloadTemplate;
 
   constructor(
     private readonly keys: CaKeyMaterial,
@@ -69,6 +79,15 @@ export class CertificateAuthority {
     this.issuerNotAfter = Math.min(...expiries);
     this.rootExpiry = new Date(Math.min(...keys.rootCertPems.map((p) => new Date(new crypto.X509Certificate(p).validTo).getTime())));
     this.authorityKeyId = keyIdentifierOf(this.signingCert);
+    // Issuer: the signing certificate's subject exactly as it is encoded there (RFC 5280 §7.1 name
+    // chaining). Subject: O=<trust domain>, encoded by forge once, as it always was.
+    const subject = forge.pki.createCertificate();
+    subject.setSubject(this.workloadSubject());
+    this.workload = workloadTemplate(
+      subjectNameDer(new crypto.X509Certificate(keys.signingCertPem).raw),
+      Buffer.from(forge.asn1.toDer(forge.pki.distinguishedNameToAsn1(subject.subject)).getBytes(), 'binary'),
+      Buffer.from(this.authorityKeyId, 'binary'),
+    );
   }
 
   /** The trust domain this CA issues identities in. */
@@ -95,21 +114,33 @@ export class CertificateAuthority {
   signCsr(csrPem: string, requestedTtlSeconds?: number): SignResult {
     const csr = parseWorkloadCsr(csrPem, this.policy.trustDomain);
     if (!csr.ok) return csr;
-    return this.issueWorkloadCertificate(csr.identity, csr.publicKey, requestedTtlSeconds, csr.keyId);
+    return this.issueWorkloadCertificate(csr.identity, csr, requestedTtlSeconds);
   }
 
-  /** Issues a workload certificate for an already checked identity and key (`keyId`: its subject key identifier, if known). */
-  issueWorkloadCertificate(identity: string, publicKey: forge.pki.PublicKey, requestedTtlSeconds?: number, keyId?: Buffer): SignResult {
+  /**
+   * Issues a workload certificate for an already checked identity and key. The hot path: the
+   * TBSCertificate is written by a small DER encoder (workload-der.ts; the same bytes forge wrote)
+   * and hashed and signed in one native call with the CA's key object; basicConstraints CA:false
+   * (critical), keyUsage digitalSignature + keyEncipherment (critical), extKeyUsage serverAuth +
+   * clientAuth, the SPIFFE URI as the only SAN, SKI, AKI; subject O=<trust domain>.
+   */
+  issueWorkloadCertificate(identity: string, key: CertifiedKey, requestedTtlSeconds?: number): SignResult {
     const ttl = resolveTtl(requestedTtlSeconds, this.policy);
     if (!ttl.ok) return { ok: false, reason: 'invalid-ttl', message: ttl.message };
-    const issued = this.issue(publicKey, ttl.ttlSeconds, [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 6, value: identity }] },
-    ], keyId);
-    if (ttl.capped && !issued.cappedBy) issued.cappedBy = 'max-ttl';
-    return { ok: true, identity, ...issued };
+    const { notBefore, notAfter, cappedBy } = this.validity(ttl.ttlSeconds);
+    const serial = randomSerial();
+    const tbs = encodeWorkloadTbs(this.workload, { serial, notBefore, notAfter, spki: key.spki, identity, subjectKeyId: key.keyId });
+    const der = certificateDer(tbs, crypto.sign('sha256', tbs, this.keys.signingKey));
+    const capped = cappedBy ?? (ttl.capped ? 'max-ttl' : undefined);
+    return {
+      ok: true,
+      identity,
+      certChainPem: [derToPem(der, 'CERTIFICATE'), ...this.keys.chainPems],
+      serial: serial.toString('hex').toUpperCase(),
+      notBefore: new Date(notBefore),
+      notAfter: new Date(notAfter),
+      ...(capped ? { cappedBy: capped } : {}),
+    };
   }
 
   /** Issues a TLS server certificate for host names and IP addresses (Citadel's own gRPC endpoint). */
@@ -123,19 +154,33 @@ export class CertificateAuthority {
     ]);
   }
 
-  private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[], keyId?: Buffer): IssuedCertificate {
+  /** The subject of every certificate this CA issues: O=<trust domain> (the SAN carries the identity). */
+  private workloadSubject(): forge.pki.CertificateField[] {
+    return [{ name: 'organizationName', value: this.policy.trustDomain }];
+  }
+
+  /**
+   * A certificate's validity (ms): from a minute ago (never before the signing certificate's own
+   * start) for `ttlSeconds`, cut to the earliest expiry on the chain (`cappedBy` then says so).
+   */
+  private validity(ttlSeconds: number): { notBefore: number; notAfter: number; cappedBy?: 'ca-expiry' } {
     const now = this.clock();
     const caNotBefore = this.signingCert.validity.notBefore.getTime();
     const caNotAfter = this.issuerNotAfter;
     if (caNotAfter <= now) throw new MeshError('UNAVAILABLE', `the CA certificate chain expired at ${new Date(caNotAfter).toISOString()}; replace the CA key material`);
     const wanted = now + ttlSeconds * 1000;
-    const notAfter = Math.min(wanted, caNotAfter);
+    return { notBefore: Math.max(now - BACKDATE_MS, caNotBefore), notAfter: Math.min(wanted, caNotAfter), ...(wanted > caNotAfter ? { cappedBy: 'ca-expiry' as const } : {}) };
+  }
+
+  /** Builds a certificate with forge (serving certificates: a few per day, off the hot path). */
+  private issue(publicKey: forge.pki.PublicKey, ttlSeconds: number, extensions: object[], keyId?: Buffer): IssuedCertificate {
+    const { notBefore, notAfter, cappedBy } = this.validity(ttlSeconds);
     const { cert, pem } = buildCertificate(
       {
         publicKey,
-        subject: [{ name: 'organizationName', value: this.policy.trustDomain }],
+        subject: this.workloadSubject(),
         issuer: this.signingCert,
-        notBefore: new Date(Math.max(now - BACKDATE_MS, caNotBefore)),
+        notBefore: new Date(notBefore),
         notAfter: new Date(notAfter),
         extensions: [
           ...extensions,
@@ -150,7 +195,7 @@ export class CertificateAuthority {
       serial: serialOf(cert),
       notBefore: cert.validity.notBefore,
       notAfter: cert.validity.notAfter,
-      ...(wanted > caNotAfter ? { cappedBy: 'ca-expiry' as const } : {}),
+      ...(cappedBy ? { cappedBy } : {}),
     };
   }
 }

@@ -7,9 +7,10 @@
  * back to node-forge's full parser.
  */
 
-/** One DER element: its tag, where its content starts and ends, and where the next element starts. */
-interface Tlv {
+/** One DER element: its tag, the length of its tag and length octets, where its content starts and ends. */
+export interface Tlv {
   tag: number;
+  headerLength: number;
   start: number;
   end: number;
 }
@@ -42,7 +43,8 @@ const SIGNATURE_DIGESTS: Readonly<Record<string, string>> = {
 
 class DerError extends Error {}
 
-function read(buf: Buffer, pos: number, limit: number): Tlv {
+/** Reads the element at `pos` (which must end by `limit`); throws on anything that is not DER this reader handles. */
+export function readTlv(buf: Buffer, pos: number, limit: number): Tlv {
   if (pos + 2 > limit) throw new DerError('truncated');
   const tag = buf[pos]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not used in CSRs');
@@ -58,13 +60,14 @@ function read(buf: Buffer, pos: number, limit: number): Tlv {
   }
   const end = start + len;
   if (end > limit) throw new DerError('truncated');
-  return { tag, start, end };
+  return { tag, headerLength: start - pos, start, end };
 }
 
-function children(buf: Buffer, parent: Tlv): Tlv[] {
+/** The elements inside a constructed element. */
+export function childrenOf(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
   for (let pos = parent.start; pos < parent.end; ) {
-    const t = read(buf, pos, parent.end);
+    const t = readTlv(buf, pos, parent.end);
     out.push(t);
     pos = t.end;
   }
@@ -85,8 +88,8 @@ function unsignedInteger(buf: Buffer, t: Tlv): Buffer {
 }
 
 function altNamesOf(buf: Buffer, extnValue: Tlv): CsrFields['altNames'] {
-  const names = expect(read(buf, extnValue.start, extnValue.end), 0x30);
-  return children(buf, names).map((n) => {
+  const names = expect(readTlv(buf, extnValue.start, extnValue.end), 0x30);
+  return childrenOf(buf, names).map((n) => {
     const text = buf.toString('latin1', n.start, n.end);
     switch (n.tag) {
       case 0x86:
@@ -106,50 +109,44 @@ function altNamesOf(buf: Buffer, extnValue: Tlv): CsrFields['altNames'] {
 /** Reads a DER CSR; undefined when it is not one this reader handles (the caller then uses forge). */
 export function readCsrDer(buf: Buffer): CsrFields | undefined {
   try {
-    const outer = expect(read(buf, 0, buf.length), 0x30);
+    const outer = expect(readTlv(buf, 0, buf.length), 0x30);
     if (outer.end !== buf.length) return undefined;
-    const [infoTlv, algTlv, sigTlv] = children(buf, outer);
+    const [infoTlv, algTlv, sigTlv] = childrenOf(buf, outer);
     const info = expect(infoTlv, 0x30);
-    const [version, subject, spki, attributes] = children(buf, info);
+    const [version, subject, spki, attributes] = childrenOf(buf, info);
     expect(version, 0x02);
     expect(subject, 0x30);
-    const [keyAlg, keyBits] = children(buf, expect(spki, 0x30));
-    const keyOid = expect(children(buf, expect(keyAlg, 0x30))[0], 0x06);
+    const [keyAlg, keyBits] = childrenOf(buf, expect(spki, 0x30));
+    const keyOid = expect(childrenOf(buf, expect(keyAlg, 0x30))[0], 0x06);
     const bits = expect(keyBits, 0x03);
     if (bits.end - bits.start < 2 || buf[bits.start] !== 0) return undefined;
     let key: CsrFields['key'] = { type: 'other' };
     if (hex(buf, keyOid) === OID.rsaEncryption) {
-      const rsa = expect(read(buf, bits.start + 1, bits.end), 0x30);
-      const [n, e] = children(buf, rsa);
+      const rsa = expect(readTlv(buf, bits.start + 1, bits.end), 0x30);
+      const [n, e] = childrenOf(buf, rsa);
       key = { type: 'rsa', der: buf.subarray(bits.start + 1, bits.end), n: unsignedInteger(buf, expect(n, 0x02)), e: unsignedInteger(buf, expect(e, 0x02)) };
     }
     const altNames: CsrFields['altNames'] = [];
     if (attributes) {
-      for (const attr of children(buf, expect(attributes, 0xa0))) {
-        const [type, values] = children(buf, expect(attr, 0x30));
+      for (const attr of childrenOf(buf, expect(attributes, 0xa0))) {
+        const [type, values] = childrenOf(buf, expect(attr, 0x30));
         if (hex(buf, expect(type, 0x06)) !== OID.extensionRequest) continue;
-        for (const exts of children(buf, expect(values, 0x31))) {
-          for (const ext of children(buf, expect(exts, 0x30))) {
-            const parts = children(buf, expect(ext, 0x30));
+        for (const exts of childrenOf(buf, expect(values, 0x31))) {
+          for (const ext of childrenOf(buf, expect(exts, 0x30))) {
+            const parts = childrenOf(buf, expect(ext, 0x30));
             if (hex(buf, expect(parts[0], 0x06)) !== OID.subjectAltName) continue;
             altNames.push(...altNamesOf(buf, expect(parts[parts.length - 1], 0x04)));
           }
         }
       }
     }
-    const sigOid = expect(children(buf, expect(algTlv, 0x30))[0], 0x06);
+    const sigOid = expect(childrenOf(buf, expect(algTlv, 0x30))[0], 0x06);
     const digest = SIGNATURE_DIGESTS[hex(buf, sigOid)];
     const sig = expect(sigTlv, 0x03);
     if (!digest || sig.end - sig.start < 2 || buf[sig.start] !== 0) return undefined;
-    return { info: buf.subarray(info.start - headerLength(buf, infoTlv!), info.end), digest, signature: buf.subarray(sig.start + 1, sig.end), key, altNames };
+    return { info: buf.subarray(info.start - info.headerLength, info.end), digest, signature: buf.subarray(sig.start + 1, sig.end), key, altNames };
   } catch (err) {
     if (err instanceof DerError) return undefined;
     throw err;
   }
-}
-
-/** Length of an element's tag and length octets (its content starts this far after its first octet). */
-function headerLength(buf: Buffer, t: Tlv): number {
-  const len = t.end - t.start;
-  return len < 0x80 ? 2 : 2 + (len < 0x100 ? 1 : len < 0x10000 ? 2 : 3);
 }

@@ -3,6 +3,7 @@ import forge from 'node-forge';
 import { parseSpiffeId } from '@mesh/shared-api';
 import { readCsrDer } from './csr-der.js';
 import type { CsrFields } from './csr-der.js';
+import { rsaPublicKeyDer } from './workload-der.js';
 
 /** Why a CSR was refused; each maps to INVALID_ARGUMENT with the accompanying message. */
 export type CsrRejection =
@@ -15,8 +16,11 @@ export type CsrRejection =
   | 'multiple-identities'
   | 'wrong-trust-domain';
 
-/** A parsed workload CSR: the one identity it asks for and the key to certify; or why not. */
-export type CsrResult = { ok: true; identity: string; publicKey: forge.pki.rsa.PublicKey; keyId: Buffer } | { ok: false; reason: CsrRejection; message: string };
+/**
+ * A parsed workload CSR: the one identity it asks for and the key to certify (its DER
+ * SubjectPublicKeyInfo, and its subject key identifier: SHA-1 of the RSAPublicKey); or why not.
+ */
+export type CsrResult = { ok: true; identity: string; spki: Buffer; keyId: Buffer } | { ok: false; reason: CsrRejection; message: string };
 
 /** A PEM CSR (RFC 7468 §7; "NEW CERTIFICATE REQUEST" is the older label some tools still write). */
 const CSR_PEM = /^\s*-----BEGIN (NEW )?CERTIFICATE REQUEST-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END (NEW )?CERTIFICATE REQUEST-----\s*$/;
@@ -48,10 +52,10 @@ export function parseWorkloadCsr(pem: string, trustDomain: string): CsrResult {
 
 function checkFields(f: CsrFields, trustDomain: string): CsrResult {
   if (f.key.type !== 'rsa') return reject('unsupported-key', 'the CSR key is not RSA: only RSA keys are supported');
-  const { n, e, der } = f.key;
+  const { n, e } = f.key;
   const bits = n.length * 8 - Math.clz32(n[0] ?? 0) + 24;
   if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
-  if (!verifyNative(f.digest, f.info, { n, e, der }, f.signature)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  if (!verifyNative(f.digest, f.info, { n, e }, f.signature)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
   const altNames: AltName[] = f.altNames.map((a) => {
     switch (a.kind) {
       case 'uri':
@@ -68,8 +72,7 @@ function checkFields(f: CsrFields, trustDomain: string): CsrResult {
   });
   const identity = checkIdentity(altNames, trustDomain);
   if (!identity.ok) return identity;
-  const publicKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger(n.toString('hex'), 16), new forge.jsbn.BigInteger(e.toString('hex'), 16));
-  return { ok: true, identity: identity.identity, publicKey, keyId: crypto.createHash('sha1').update(der).digest() };
+  return { ok: true, identity: identity.identity, ...certifiedKey(n, e) };
 }
 
 /** The same checks with forge's full parser (other PEM labels, signature algorithms, encodings). */
@@ -90,7 +93,17 @@ function parseWithForge(pem: string, trustDomain: string): CsrResult {
   if (!verifySignature(csr, rsaKey)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
   const identity = checkIdentity(subjectAltNames(csr), trustDomain);
   if (!identity.ok) return identity;
-  return { ok: true, identity: identity.identity, publicKey: key, keyId: crypto.createHash('sha1').update(rsaKey.der).digest() };
+  return { ok: true, identity: identity.identity, ...certifiedKey(rsaKey.n, rsaKey.e) };
+}
+
+/**
+ * The key as the certificate will carry it: SubjectPublicKeyInfo and key identifier, encoded in
+ * DER from the modulus and exponent (for a DER CSR, the same bytes as the CSR's own; a CSR with a
+ * non-minimal encoding still gets a certificate in strict DER, as forge used to re-encode it).
+ */
+function certifiedKey(n: Buffer, e: Buffer): { spki: Buffer; keyId: Buffer } {
+  const { rsaPublicKey, spki } = rsaPublicKeyDer(n, e);
+  return { spki, keyId: crypto.createHash('sha1').update(rsaPublicKey).digest() };
 }
 
 /** Exactly one SAN, a workload SPIFFE ID in this trust domain. */
@@ -135,9 +148,8 @@ function verifyNative(digest: string, data: Buffer, key: RsaKeyBytes, signature:
   }
 }
 
-/** An RSA public key as bytes: the DER `RSAPublicKey` (hashed for the key identifier), modulus and exponent. */
+/** An RSA public key as bytes: modulus and exponent, unsigned big-endian. */
 interface RsaKeyBytes {
-  der: Buffer;
   n: Buffer;
   e: Buffer;
 }
@@ -148,7 +160,7 @@ function rsaKeyBytesOf(key: forge.pki.rsa.PublicKey): RsaKeyBytes {
     const hex = i.toString(16);
     return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
   };
-  return { der: Buffer.from(forge.asn1.toDer(forge.pki.publicKeyToRSAPublicKey(key)).getBytes(), 'binary'), n: bytes(key.n), e: bytes(key.e) };
+  return { n: bytes(key.n), e: bytes(key.e) };
 }
 
 function subjectAltNames(csr: forge.pki.CertificateSigningRequest): AltName[] {

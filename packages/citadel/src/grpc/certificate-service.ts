@@ -68,7 +68,7 @@ export function certificateServiceHandlers(deps: CertificateServiceDeps): { Crea
       return refuse(cb, 'permission_denied', grpc.status.PERMISSION_DENIED, `the caller proved identity ${auth.identity} and may not obtain a certificate for ${csr.identity}`);
     }
     const ttl = Number(req.validity_duration ?? 0);
-    const signed = deps.ca.issueWorkloadCertificate(csr.identity, csr.publicKey, Number.isFinite(ttl) ? ttl : Number.NaN, csr.keyId);
+    const signed = deps.ca.issueWorkloadCertificate(csr.identity, csr, Number.isFinite(ttl) ? ttl : Number.NaN);
     if (!signed.ok) {
       log.warn({ peer, identity: auth.identity, reason: signed.reason, detail: signed.message }, 'CreateCertificate refused: invalid request');
       return refuse(cb, 'invalid_request', grpc.status.INVALID_ARGUMENT, signed.message);

@@ -5,6 +5,7 @@ import { loadAdsPackageDefinition } from '@mesh/shared-api';
 import type { DiscoveryService } from './discovery-service.js';
 import type { DiscoveryResponse, RawDiscoveryRequest } from './discovery-request.js';
 import { normalizeRequest } from './discovery-request.js';
+import { checkPeerIdentity } from './peer-identity.js';
 import type { XdsStream } from './xds-stream.js';
 
 type AdsCall = grpc.ServerDuplexStream<RawDiscoveryRequest, DiscoveryResponse>;
@@ -33,6 +34,8 @@ export class AdsServer {
   constructor(
     private readonly discovery: DiscoveryService,
     logger: Logger,
+    /** Trust domain of the SPIFFE IDs checked on the mTLS port. */
+    private readonly trustDomain = 'cluster.local',
   ) {
     this.logger = logger.child({ component: 'ads-server' });
     this.server.addService(adsServiceDefinition(), {
@@ -88,9 +91,23 @@ export class AdsServer {
     });
     this.calls.set(stream, call);
     this.logger.debug({ stream: stream.id, peer: call.getPeer() }, 'stream opened');
+    // mTLS port: the proxy's certificate; its node metadata must claim that identity.
+    const peerSans = call.getAuthContext().sslPeerCertificate?.subjectaltname;
+    let identityChecked = false;
     call.on('data', (raw: RawDiscoveryRequest) => {
       try {
-        stream.handleRequest(normalizeRequest(raw));
+        const request = normalizeRequest(raw);
+        if (!identityChecked && request.node) {
+          identityChecked = true;
+          const check = checkPeerIdentity(peerSans, request.node.metadata, this.trustDomain);
+          if (!check.ok) {
+            this.logger.warn({ stream: stream.id, node: request.node.id, reason: check.message }, 'xDS stream refused: identity mismatch');
+            this.forget(stream);
+            call.emit('error', grpcError(grpc.status.PERMISSION_DENIED, check.message));
+            return;
+          }
+        }
+        stream.handleRequest(request);
       } catch (err) {
         this.logger.error({ err, stream: stream.id }, 'failed to handle a DiscoveryRequest');
       }

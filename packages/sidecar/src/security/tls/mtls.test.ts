@@ -1,3 +1,4 @@
+import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ClusterModel, FilterChainModel, ListenerModel } from '../../routing/model.js';
@@ -5,6 +6,7 @@ import type { UpstreamTlsModel } from '../../routing/tls-model.js';
 import { makeTestPki } from '../../testing/test-certs.js';
 import type { TestPki } from '../../testing/test-certs.js';
 import type { ConnInfo } from '../../proxy/downstream.js';
+import { UpstreamPool } from '../../proxy/upstream-pool.js';
 import type { WorkloadIdentitySource, WorkloadKeyMaterial } from './identity-source.js';
 import { fixedIdentity } from './identity-source.js';
 import { InboundTransport } from './inbound-transport.js';
@@ -210,6 +212,32 @@ describe('mutual TLS between sidecars (security/tls)', () => {
       const err = await new Promise<Error>((resolve) => wrong.once('error', resolve));
       expect(err.message).toMatch(/match none of the expected identities/);
       client.close();
+    });
+
+    it('speaks HTTP/2 over mTLS from the upstream pool (ALPN istio + h2), presenting the workload certificate', async () => {
+      const srvId = material(pki, 'httpbin');
+      const h2server = http2.createSecureServer({ cert: srvId.certChainPem[0], key: srvId.keyPem, ca: pki.caCert, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] }, (req, res) => {
+        const peer = (req.socket as tls.TLSSocket).getPeerCertificate();
+        res.end(subjectAltNames(peer.subjectaltname).uri.join(','));
+      });
+      await new Promise<void>((r) => h2server.listen(0, '127.0.0.1', () => r()));
+      const h2port = (h2server.address() as net.AddressInfo).port;
+      const pool = new UpstreamPool(undefined, new TlsSecrets(fixedIdentity(material(pki, 'sleep'))));
+      const cluster: ClusterModel = { name: 'h2', type: 'EDS', connectTimeoutMs: 5000, http: { protocol: 'http2', idleTimeoutMs: 60_000 }, transport: { tls: ISTIO_MUTUAL } };
+      const body = await new Promise<string>((resolve, reject) => {
+        const ticket = pool.acquire(cluster, { address: '127.0.0.1', port: h2port }, 'DEFAULT', 'http2', (c) => {
+          if (c.protocol !== 'http2') return reject(new Error('expected http2'));
+          const stream = c.session.request({ ':path': '/', ':method': 'GET' });
+          let got = '';
+          stream.on('data', (d: Buffer) => (got += d.toString()));
+          stream.on('end', () => resolve(got));
+          stream.on('error', reject);
+        });
+        if (typeof ticket === 'string') reject(new Error(ticket));
+      });
+      expect(body).toBe('spiffe://cluster.local/ns/foo/sa/sleep');
+      pool.destroy();
+      await new Promise<void>((r) => h2server.close(() => r()));
     });
 
     it('throws while the agent has no certificate (the request fails as a connect failure)', () => {
