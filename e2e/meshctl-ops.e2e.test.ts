@@ -48,6 +48,8 @@ describe('meshctl proxy-status, proxy-config, top and token against the running 
     env['MESH_CITADEL_ADMIN_URL'] = `http://127.0.0.1:${/citadel\s+grpc\+tls \S+\s+\(admin :(\d+)/.exec(out)![1]}`;
     env['MESH_CITADEL_ADMIN_TOKEN_FILE'] = path.join(runDir, 'citadel-admin.token');
     env['NO_COLOR'] = '1';
+    // nx runs tests with FORCE_COLOR set; a person's pipe has neither.
+    env['FORCE_COLOR'] = '0';
   }, 150_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { subjectKeyIdOf, toForgePublicKey } from './forge-keys.js';
 import { resolveTtl } from './ttl-policy.js';
 import type { TtlPolicy } from './ttl-policy.js';
 import { buildCertificate, derToPem, keyIdentifierOf, serialOf, subjectKeyIdExtension } from './x509.js';
-import { certificateDer, encodeWorkloadTbs, randomSerial, subjectNameDer, workloadTemplate } from './workload-der.js';
+import { encodeWorkloadCertificate, randomSerial, signInPlace, subjectNameDer, workloadTemplate } from './workload-der.js';
 import type { WorkloadTemplate } from './workload-der.js';
 
 /**
@@ -65,6 +65,8 @@ export class CertificateAuthority {
   private readonly authorityKeyId: string;
   /** The parts of every workload certificate that only depend on the CA, in DER. */
   private readonly workload: WorkloadTemplate;
+  /** Octets of the CA's RSA signatures (its modulus size). */
+  private readonly signatureLength: number;
 
   constructor(
     private readonly keys: CaKeyMaterial,
@@ -83,6 +85,7 @@ export class CertificateAuthority {
     // chaining). Subject: O=<trust domain>, encoded by forge once, as it always was.
     const subject = forge.pki.createCertificate();
     subject.setSubject(this.workloadSubject());
+    this.signatureLength = Math.ceil((keys.signingKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
     this.workload = workloadTemplate(
       subjectNameDer(new crypto.X509Certificate(keys.signingCertPem).raw),
       Buffer.from(forge.asn1.toDer(forge.pki.distinguishedNameToAsn1(subject.subject)).getBytes(), 'binary'),
@@ -129,8 +132,9 @@ export class CertificateAuthority {
     if (!ttl.ok) return { ok: false, reason: 'invalid-ttl', message: ttl.message };
     const { notBefore, notAfter, cappedBy } = this.validity(ttl.ttlSeconds);
     const serial = randomSerial();
-    const tbs = encodeWorkloadTbs(this.workload, { serial, notBefore, notAfter, spki: key.spki, identity, subjectKeyId: key.keyId });
-    const der = certificateDer(tbs, crypto.sign('sha256', tbs, this.keys.signingKey));
+    const unsigned = encodeWorkloadCertificate(this.workload, { serial, notBefore, notAfter, spki: key.spki, identity, subjectKeyId: key.keyId }, this.signatureLength);
+    // SHA-256 and the RSA signature in one native call, with the key object made once.
+    const der = signInPlace(unsigned, (tbs) => crypto.sign('sha256', tbs, this.keys.signingKey));
     const capped = cappedBy ?? (ttl.capped ? 'max-ttl' : undefined);
     return {
       ok: true,

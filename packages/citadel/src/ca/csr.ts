@@ -55,7 +55,8 @@ function checkFields(f: CsrFields, trustDomain: string): CsrResult {
   const { n, e } = f.key;
   const bits = n.length * 8 - Math.clz32(n[0] ?? 0) + 24;
   if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
-  if (!verifyNative(f.digest, f.info, { n, e }, f.signature)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  const key = certifiedKey(n, e);
+  if (!verifyNative(f.digest, f.info, key.rsaPublicKey, f.signature)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
   const altNames: AltName[] = f.altNames.map((a) => {
     switch (a.kind) {
       case 'uri':
@@ -72,7 +73,7 @@ function checkFields(f: CsrFields, trustDomain: string): CsrResult {
   });
   const identity = checkIdentity(altNames, trustDomain);
   if (!identity.ok) return identity;
-  return { ok: true, identity: identity.identity, ...certifiedKey(n, e) };
+  return { ok: true, identity: identity.identity, spki: key.spki, keyId: key.keyId };
 }
 
 /** The same checks with forge's full parser (other PEM labels, signature algorithms, encodings). */
@@ -90,10 +91,11 @@ function parseWithForge(pem: string, trustDomain: string): CsrResult {
   const bits = key.n.bitLength();
   if (bits < MIN_RSA_BITS) return reject('weak-key', `the CSR key has ${bits} bits; at least ${MIN_RSA_BITS} are required`);
   const rsaKey = rsaKeyBytesOf(key);
-  if (!verifySignature(csr, rsaKey)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
+  const certified = certifiedKey(rsaKey.n, rsaKey.e);
+  if (!verifySignature(csr, certified.rsaPublicKey)) return reject('bad-signature', 'the CSR signature does not verify with its own public key');
   const identity = checkIdentity(subjectAltNames(csr), trustDomain);
   if (!identity.ok) return identity;
-  return { ok: true, identity: identity.identity, ...certifiedKey(rsaKey.n, rsaKey.e) };
+  return { ok: true, identity: identity.identity, spki: certified.spki, keyId: certified.keyId };
 }
 
 /**
@@ -101,9 +103,9 @@ function parseWithForge(pem: string, trustDomain: string): CsrResult {
  * DER from the modulus and exponent (for a DER CSR, the same bytes as the CSR's own; a CSR with a
  * non-minimal encoding still gets a certificate in strict DER, as forge used to re-encode it).
  */
-function certifiedKey(n: Buffer, e: Buffer): { spki: Buffer; keyId: Buffer } {
+function certifiedKey(n: Buffer, e: Buffer): { rsaPublicKey: Buffer; spki: Buffer; keyId: Buffer } {
   const { rsaPublicKey, spki } = rsaPublicKeyDer(n, e);
-  return { spki, keyId: crypto.createHash('sha1').update(rsaPublicKey).digest() };
+  return { rsaPublicKey, spki, keyId: crypto.hash('sha1', rsaPublicKey, 'buffer') };
 }
 
 /** Exactly one SAN, a workload SPIFFE ID in this trust domain. */
@@ -126,7 +128,7 @@ const NATIVE_DIGESTS: Record<string, string> = {
   sha512WithRSAEncryption: 'sha512',
 };
 
-function verifySignature(csr: forge.pki.CertificateSigningRequest, key: RsaKeyBytes): boolean {
+function verifySignature(csr: forge.pki.CertificateSigningRequest, key: Buffer): boolean {
   try {
     const digest = NATIVE_DIGESTS[forge.pki.oids[csr.signatureOid ?? ''] ?? ''];
     // Anything else (SHA-1, RSASSA-PSS) is rare in CSRs: let forge decide.
@@ -138,11 +140,14 @@ function verifySignature(csr: forge.pki.CertificateSigningRequest, key: RsaKeyBy
   }
 }
 
-function verifyNative(digest: string, data: Buffer, key: RsaKeyBytes, signature: Buffer): boolean {
+/**
+ * The CSR's proof of possession, natively. The key is passed as its DER RSAPublicKey (PKCS#1),
+ * which Node reads with `d2i_PublicKey` directly (~7 µs, like a JWK import, without the base64url
+ * strings or a KeyObject); SPKI or PEM would go through OpenSSL 3's decoders (~0.3–0.5 ms).
+ */
+function verifyNative(digest: string, data: Buffer, rsaPublicKey: Buffer, signature: Buffer): boolean {
   try {
-    // A JWK import sets modulus and exponent directly; OpenSSL 3's PEM/DER decoders cost ~20x more.
-    const publicKey = crypto.createPublicKey({ key: { kty: 'RSA', n: key.n.toString('base64url'), e: key.e.toString('base64url') }, format: 'jwk' });
-    return crypto.verify(digest, data, publicKey, signature);
+    return crypto.verify(digest, data, { key: rsaPublicKey, format: 'der', type: 'pkcs1' }, signature);
   } catch {
     return false;
   }

@@ -71,13 +71,23 @@ const UTC_TIME_UNTIL = Date.UTC(2050, 0, 1);
 
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
-/** A Time (RFC 5280 §4.1.2.5): UTCTime YYMMDDHHMMSSZ in 1950–2049, else GeneralizedTime YYYYMMDDHHMMSSZ; whole seconds. */
-export function derTime(ms: number): Buffer {
+/** A Time's tag and text: UTCTime YYMMDDHHMMSSZ in 1950–2049, else GeneralizedTime YYYYMMDDHHMMSSZ; whole seconds. */
+function timeText(ms: number): { tag: number; text: string } {
   const d = new Date(ms);
   const rest = `${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
-  if (ms >= UTC_TIME_FROM && ms < UTC_TIME_UNTIL) return derElement(UTC_TIME, Buffer.from(`${two(d.getUTCFullYear() % 100)}${rest}`, 'latin1'));
-  return derElement(GENERALIZED_TIME, Buffer.from(`${String(d.getUTCFullYear()).padStart(4, '0')}${rest}`, 'latin1'));
+  if (ms >= UTC_TIME_FROM && ms < UTC_TIME_UNTIL) return { tag: UTC_TIME, text: `${two(d.getUTCFullYear() % 100)}${rest}` };
+  return { tag: GENERALIZED_TIME, text: `${String(d.getUTCFullYear()).padStart(4, '0')}${rest}` };
 }
+
+/** A Time (RFC 5280 §4.1.2.5) in DER: UTCTime before 2050, GeneralizedTime from 2050 on; whole seconds. */
+export function derTime(ms: number): Buffer {
+  const { tag, text } = timeText(ms);
+  return derElement(tag, Buffer.from(text, 'latin1'));
+}
+
+/** Random octets for serials, drawn from the CSPRNG 4 KiB at a time (each octet is used once). */
+const serialPool = Buffer.alloc(4096);
+let serialPoolPos = serialPool.length;
 
 /**
  * A random positive serial of 128 bits (RFC 5280 §4.1.2.2 allows up to 20 octets; CA/B Forum asks
@@ -85,7 +95,12 @@ export function derTime(ms: number): Buffer {
  * minimal without a leading zero octet.
  */
 export function randomSerial(): Buffer {
-  const bytes = crypto.randomBytes(16);
+  if (serialPoolPos + 16 > serialPool.length) {
+    crypto.randomFillSync(serialPool);
+    serialPoolPos = 0;
+  }
+  const bytes = Buffer.from(serialPool.subarray(serialPoolPos, serialPoolPos + 16));
+  serialPoolPos += 16;
   bytes[0] = bytes[0]! & 0x7f || 0x01;
   return bytes;
 }
@@ -138,35 +153,119 @@ export interface WorkloadFields {
   subjectKeyId: Buffer;
 }
 
-/**
- * The DER TBSCertificate of a workload certificate: v3, the serial, sha256WithRSAEncryption, the
- * CA's subject as issuer, the validity, the CA's subject name for workloads, the key, and the
- * extensions basicConstraints, keyUsage, extKeyUsage, subjectAltName (the one URI, not critical),
- * subjectKeyIdentifier, authorityKeyIdentifier.
- */
-export function encodeWorkloadTbs(t: WorkloadTemplate, f: WorkloadFields): Buffer {
-  if (f.serial.length === 0 || f.serial.length > 20 || f.serial[0]! & 0x80 || (f.serial[0] === 0 && f.serial.length > 1)) {
-    throw new RangeError('the serial must be 1-20 octets, positive and minimal');
+/** Octets of an element's tag and length for `len` octets of content. */
+const headerLength = (len: number): number => (len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5);
+/** Octets of a whole element with `len` octets of content. */
+const elementLength = (len: number): number => headerLength(len) + len;
+
+/** Writes an element's tag and length octets at `pos`; returns where its content starts. */
+function putHeader(buf: Buffer, pos: number, tag: number, len: number): number {
+  buf[pos++] = tag;
+  if (len < 0x80) {
+    buf[pos++] = len;
+  } else if (len < 0x100) {
+    buf[pos++] = 0x81;
+    buf[pos++] = len;
+  } else if (len < 0x10000) {
+    buf[pos++] = 0x82;
+    buf[pos++] = len >> 8;
+    buf[pos++] = len & 0xff;
+  } else {
+    buf[pos++] = 0x83;
+    buf[pos++] = len >> 16;
+    buf[pos++] = (len >> 8) & 0xff;
+    buf[pos++] = len & 0xff;
   }
-  const san = derElement(SEQUENCE, OID_SUBJECT_ALT_NAME, derElement(OCTET_STRING, derElement(SEQUENCE, derElement(0x86, Buffer.from(f.identity, 'latin1')))));
-  const ski = derElement(SEQUENCE, OID_SUBJECT_KEY_ID, derElement(OCTET_STRING, derElement(OCTET_STRING, f.subjectKeyId)));
-  const extensions = derElement(0xa3, derElement(SEQUENCE, FIXED_WORKLOAD_EXTENSIONS, san, ski, t.authorityKeyIdExtension));
-  return derElement(
-    SEQUENCE,
-    VERSION_V3,
-    derElement(0x02, f.serial),
-    SHA256_WITH_RSA_ALGORITHM_ID,
-    t.issuer,
-    derElement(SEQUENCE, derTime(f.notBefore), derTime(f.notAfter)),
-    t.subject,
-    f.spki,
-    extensions,
-  );
+  return pos;
 }
 
-/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
-export function certificateDer(tbs: Buffer, signature: Buffer): Buffer {
-  return derElement(SEQUENCE, tbs, SHA256_WITH_RSA_ALGORITHM_ID, derElement(BIT_STRING, Buffer.from([0]), signature));
+/** A workload Certificate in DER with room for its signature: sign `der[tbsStart, tbsEnd)`, then write the signature at `signatureStart`. */
+export interface UnsignedCertificate {
+  der: Buffer;
+  tbsStart: number;
+  tbsEnd: number;
+  signatureStart: number;
+}
+
+/**
+ * A workload Certificate (RFC 5280 §4.1) in DER, in one buffer, its signature left to fill in:
+ * TBSCertificate { v3, the serial, sha256WithRSAEncryption, the CA's subject as issuer, the
+ * validity, the subject, the key, extensions basicConstraints, keyUsage, extKeyUsage,
+ * subjectAltName (the one URI, not critical), subjectKeyIdentifier, authorityKeyIdentifier },
+ * sha256WithRSAEncryption, BIT STRING of `signatureLength` octets (the CA key's modulus size).
+ */
+export function encodeWorkloadCertificate(t: WorkloadTemplate, f: WorkloadFields, signatureLength: number): UnsignedCertificate {
+  const serial = f.serial;
+  if (serial.length === 0 || serial.length > 20 || serial[0]! & 0x80 || (serial[0] === 0 && serial.length > 1)) {
+    throw new RangeError('the serial must be 1-20 octets, positive and minimal');
+  }
+  const uriLength = Buffer.byteLength(f.identity, 'latin1');
+  const notBefore = timeText(f.notBefore);
+  const notAfter = timeText(f.notAfter);
+  // Lengths, innermost first.
+  const sanNames = elementLength(uriLength); // GeneralNames content: [6] uri
+  const sanOctets = elementLength(sanNames); // OCTET STRING content: SEQUENCE of names
+  const sanExtension = elementLength(OID_SUBJECT_ALT_NAME.length + elementLength(sanOctets));
+  const skiOctets = elementLength(f.subjectKeyId.length);
+  const skiExtension = elementLength(OID_SUBJECT_KEY_ID.length + elementLength(skiOctets));
+  const extensionList = FIXED_WORKLOAD_EXTENSIONS.length + sanExtension + skiExtension + t.authorityKeyIdExtension.length;
+  const validity = elementLength(notBefore.text.length) + elementLength(notAfter.text.length);
+  const tbsContent =
+    VERSION_V3.length + elementLength(serial.length) + SHA256_WITH_RSA_ALGORITHM_ID.length + t.issuer.length + elementLength(validity) + t.subject.length + f.spki.length + elementLength(elementLength(extensionList));
+  const tbs = elementLength(tbsContent);
+  const certContent = tbs + SHA256_WITH_RSA_ALGORITHM_ID.length + elementLength(1 + signatureLength);
+  const der = Buffer.allocUnsafe(elementLength(certContent));
+
+  let pos = putHeader(der, 0, SEQUENCE, certContent);
+  const tbsStart = pos;
+  pos = putHeader(der, pos, SEQUENCE, tbsContent);
+  pos += VERSION_V3.copy(der, pos);
+  pos = putHeader(der, pos, 0x02, serial.length);
+  pos += serial.copy(der, pos);
+  pos += SHA256_WITH_RSA_ALGORITHM_ID.copy(der, pos);
+  pos += t.issuer.copy(der, pos);
+  pos = putHeader(der, pos, SEQUENCE, validity);
+  for (const time of [notBefore, notAfter]) {
+    pos = putHeader(der, pos, time.tag, time.text.length);
+    pos += der.write(time.text, pos, 'latin1');
+  }
+  pos += t.subject.copy(der, pos);
+  pos += f.spki.copy(der, pos);
+  pos = putHeader(der, pos, 0xa3, elementLength(extensionList));
+  pos = putHeader(der, pos, SEQUENCE, extensionList);
+  pos += FIXED_WORKLOAD_EXTENSIONS.copy(der, pos);
+  pos = putHeader(der, pos, SEQUENCE, OID_SUBJECT_ALT_NAME.length + elementLength(sanOctets));
+  pos += OID_SUBJECT_ALT_NAME.copy(der, pos);
+  pos = putHeader(der, pos, OCTET_STRING, sanOctets);
+  pos = putHeader(der, pos, SEQUENCE, sanNames);
+  pos = putHeader(der, pos, 0x86, uriLength);
+  pos += der.write(f.identity, pos, 'latin1');
+  pos = putHeader(der, pos, SEQUENCE, OID_SUBJECT_KEY_ID.length + elementLength(skiOctets));
+  pos += OID_SUBJECT_KEY_ID.copy(der, pos);
+  pos = putHeader(der, pos, OCTET_STRING, skiOctets);
+  pos = putHeader(der, pos, OCTET_STRING, f.subjectKeyId.length);
+  pos += f.subjectKeyId.copy(der, pos);
+  pos += t.authorityKeyIdExtension.copy(der, pos);
+  const tbsEnd = pos;
+  pos += SHA256_WITH_RSA_ALGORITHM_ID.copy(der, pos);
+  pos = putHeader(der, pos, BIT_STRING, 1 + signatureLength);
+  der[pos++] = 0; // no unused bits
+  if (pos + signatureLength !== der.length || tbsEnd - tbsStart !== tbs) throw new Error('workload certificate encoder: length mismatch');
+  return { der, tbsStart, tbsEnd, signatureStart: pos };
+}
+
+/** The DER TBSCertificate of a workload certificate (see {@link encodeWorkloadCertificate}). */
+export function encodeWorkloadTbs(t: WorkloadTemplate, f: WorkloadFields): Buffer {
+  const c = encodeWorkloadCertificate(t, f, 0);
+  return Buffer.from(c.der.subarray(c.tbsStart, c.tbsEnd));
+}
+
+/** Signs an encoded certificate in place with `sign` (over the TBSCertificate octets); returns the DER. */
+export function signInPlace(c: UnsignedCertificate, sign: (tbs: Buffer) => Buffer): Buffer {
+  const signature = sign(c.der.subarray(c.tbsStart, c.tbsEnd));
+  if (signature.length !== c.der.length - c.signatureStart) throw new Error(`the signature has ${signature.length} octets; ${c.der.length - c.signatureStart} were expected`);
+  signature.copy(c.der, c.signatureStart);
+  return c.der;
 }
 
 /** A certificate's subject Name, the DER bytes exactly as they are in the certificate. */
