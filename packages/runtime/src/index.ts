@@ -15,5 +15,7 @@ export type { ProcessMetrics } from './metrics.js';
 export { findNatsServerBinary, freePort, isPortOpen, NatsServerProcess } from './nats-server.js';
 export { connectNats, NatsUnavailableError } from './nats.js';
 export type { NatsConnection } from './nats.js';
+export { KvFollower } from './kv-follower.js';
+export type { KvFollowerHandler, KvFollowerOptions } from './kv-follower.js';
 export { flagName, helpText, parseSettings, setting, SettingsError } from './settings.js';
 export type { ParsedArgs, Settings, SettingSpec, SettingType } from './settings.js';

@@ -4,7 +4,7 @@ import { CONFIG_BUCKET } from '@mesh/shared-api';
 import type { ConfigResource } from '@mesh/shared-api';
 import { ConfigIndex } from '../analysis/config-index.js';
 import { resourceKey } from '../analysis/spec-access.js';
-import { KvFollower } from './kv-follower.js';
+import { KvFollower } from '@mesh/runtime';
 
 /** Options of {@link ConfigMirror}. */
 export interface ConfigMirrorOptions {

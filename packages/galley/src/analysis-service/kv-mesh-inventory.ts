@@ -5,7 +5,7 @@ import type { RegistryService, RegistryWorkload } from '@mesh/shared-api';
 import type { MeshInventory } from '../analysis/mesh-inventory.js';
 import { mergeInventories } from '../analysis/snapshot.js';
 import type { InventorySnapshot } from '../analysis/snapshot.js';
-import { KvFollower } from './kv-follower.js';
+import { KvFollower } from '@mesh/runtime';
 
 /** Options of {@link KvMeshInventory}. */
 export interface KvMeshInventoryOptions {

@@ -1,7 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import type { Logger, NatsConnection } from '@mesh/runtime';
+import type { Logger } from './logger.js';
+import type { NatsConnection } from './nats.js';
 
 /** What a {@link KvFollower} tells its owner. */
 export interface KvFollowerHandler {
