@@ -20,6 +20,8 @@ const RESOURCES = Number(process.env['BENCH_RESOURCES'] ?? 10_000);
 const CLIENTS = Number(process.env['BENCH_CLIENTS'] ?? 16);
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 50);
 const LATENCY_SAMPLES = Number(process.env['BENCH_LATENCY_SAMPLES'] ?? 2_000);
+/** BENCH_PHASES=create,update,apply,single (all by default): run only some phases (update and apply need create's objects). */
+const PHASES = new Set((process.env['BENCH_PHASES'] ?? 'create,update,apply,single').split(','));
 const GOAL_RATE = 2000;
 const GOAL_P99_MS = 20;
 
@@ -98,6 +100,16 @@ async function load(total: number, clients: number, op: (i: number) => Promise<v
   return { ms: performance.now() - started, latencies: latencies.sort((a, b) => a - b) };
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); 0 elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'galley-bench-'));
   const children: ChildProcess[] = [];
@@ -117,6 +129,11 @@ async function main(): Promise<void> {
       }),
     );
     await waitFor(async () => (await request(adminPort, 'GET', '/healthz/ready')).status === 200, 'Galley');
+    const [natsPid, galleyPid] = [children[0]!.pid, children[1]!.pid];
+    /** CPU µs per resource of Galley and of nats-server since `mark()`, for `n` resources. */
+    let marked = { galley: 0, nats: 0 };
+    const mark = () => (marked = { galley: cpuMs(galleyPid), nats: cpuMs(natsPid) });
+    const cpuPer = (n: number) => `Galley ${Math.round(((cpuMs(galleyPid) - marked.galley) * 1000) / n)} µs, nats-server ${Math.round(((cpuMs(natsPid) - marked.nats) * 1000) / n)} µs CPU per resource`;
 
     // Every stored change is published; the bench counts what arrives, so "published" is measured, not assumed.
     const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
@@ -137,53 +154,66 @@ async function main(): Promise<void> {
     await load(500, CLIENTS, async (i) => expect(await request(apiPort, 'POST', `/apis/networking.istio.io/v1alpha3/namespaces/warmup/virtualservices`, JSON.stringify(vs(`w${i}`))), 201, 'warm-up'));
 
     const results: Array<[string, string]> = [];
-    // 1. Creates: one resource per POST (what `kubectl apply` does for a new object).
-    events = 0;
-    const creates = await load(RESOURCES, CLIENTS, async (i) => expect(await request(apiPort, 'POST', `/apis/networking.istio.io/v1alpha3/namespaces/${ns(i)}/virtualservices`, JSON.stringify(vs(`vs-${i}`))), 201, 'create'));
-    const createDrain = await published(RESOURCES);
-    const createRate = RESOURCES / ((creates.ms + createDrain) / 1000);
-    results.push([`create (POST), ${CLIENTS} clients`, `${Math.round(createRate)} resources/s (p50 ${percentile(creates.latencies, 50).toFixed(1)} ms, p99 ${percentile(creates.latencies, 99).toFixed(1)} ms)`]);
-
-    // 2. Updates: one merge patch per resource (what `kubectl apply` does for a changed object).
-    events = 0;
-    const patches = await load(RESOURCES, CLIENTS, async (i) =>
-      expect(
-        await request(apiPort, 'PATCH', `/apis/networking.istio.io/v1alpha3/namespaces/${ns(i)}/virtualservices/vs-${i}`, JSON.stringify({ spec: { http: [{ route: [{ destination: { host: `vs-${i}.bench.svc.cluster.local`, subset: 'v2' }, weight: 100 }] }] } }), 'application/merge-patch+json'),
-        200,
-        'patch',
-      ),
-    );
-    const patchDrain = await published(RESOURCES);
-    const patchRate = RESOURCES / ((patches.ms + patchDrain) / 1000);
-    results.push([`update (PATCH merge), ${CLIENTS} clients`, `${Math.round(patchRate)} resources/s (p50 ${percentile(patches.latencies, 50).toFixed(1)} ms, p99 ${percentile(patches.latencies, 99).toFixed(1)} ms)`]);
-
-    // 3. Atomic multi-document apply: batches of BATCH documents (the CI endpoint), configuring every object.
-    events = 0;
-    const batches = Math.ceil(RESOURCES / BATCH);
-    const applies = await load(batches, Math.min(CLIENTS, 4), async (b) => {
-      const docs = Array.from({ length: BATCH }, (_, k) => b * BATCH + k).filter((i) => i < RESOURCES).map((i) => ({ ...vs(`vs-${i}`, 'v3'), metadata: { name: `vs-${i}`, namespace: ns(i), labels: { app: 'bench' } } }));
-      expect(await request(apiPort, 'POST', '/apis/galley.mesh.io/v1/apply', docs.map((d) => JSON.stringify(d)).join('\n---\n'), 'application/yaml'), 200, 'apply');
-    });
-    const applyDrain = await published(RESOURCES);
-    const applyRate = RESOURCES / ((applies.ms + applyDrain) / 1000);
-    results.push([`atomic apply (${BATCH} documents per request), ${Math.min(CLIENTS, 4)} clients`, `${Math.round(applyRate)} resources/s (p50 ${percentile(applies.latencies, 50).toFixed(1)} ms, p99 ${percentile(applies.latencies, 99).toFixed(1)} ms per batch)`]);
-
-    // 4. Single-apply latency: one client, one resource per request, create then update, on a store holding RESOURCES objects.
-    const single = await load(LATENCY_SAMPLES, 1, async (i) => {
-      const url = `/apis/networking.istio.io/v1alpha3/namespaces/latency/virtualservices`;
-      if (i % 2 === 0) expect(await request(apiPort, 'POST', url, JSON.stringify(vs(`l-${i}`))), 201, 'latency create');
-      else expect(await request(apiPort, 'PATCH', `${url}/l-${i - 1}`, JSON.stringify({ metadata: { labels: { n: String(i) } } }), 'application/merge-patch+json'), 200, 'latency patch');
-    });
-    const p50 = percentile(single.latencies, 50);
-    const p99 = percentile(single.latencies, 99);
-    results.push(['single apply, 1 client (create or merge patch)', `p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${single.latencies[single.latencies.length - 1]!.toFixed(1)} ms`]);
+    const rates: number[] = [];
+    let p99 = Number.NaN;
+    if (PHASES.has('create')) {
+      // 1. Creates: one resource per POST (what `kubectl apply` does for a new object).
+      events = 0;
+      mark();
+      const creates = await load(RESOURCES, CLIENTS, async (i) => expect(await request(apiPort, 'POST', `/apis/networking.istio.io/v1alpha3/namespaces/${ns(i)}/virtualservices`, JSON.stringify(vs(`vs-${i}`))), 201, 'create'));
+      const createDrain = await published(RESOURCES);
+      const createRate = RESOURCES / ((creates.ms + createDrain) / 1000);
+      rates.push(createRate);
+      results.push([`create (POST), ${CLIENTS} clients`, `${Math.round(createRate)} resources/s (p50 ${percentile(creates.latencies, 50).toFixed(1)} ms, p99 ${percentile(creates.latencies, 99).toFixed(1)} ms; ${cpuPer(RESOURCES)})`]);
+    }
+    if (PHASES.has('update')) {
+      // 2. Updates: one merge patch per resource (what `kubectl apply` does for a changed object).
+      events = 0;
+      mark();
+      const patches = await load(RESOURCES, CLIENTS, async (i) =>
+        expect(
+          await request(apiPort, 'PATCH', `/apis/networking.istio.io/v1alpha3/namespaces/${ns(i)}/virtualservices/vs-${i}`, JSON.stringify({ spec: { http: [{ route: [{ destination: { host: `vs-${i}.bench.svc.cluster.local`, subset: 'v2' }, weight: 100 }] }] } }), 'application/merge-patch+json'),
+          200,
+          'patch',
+        ),
+      );
+      const patchDrain = await published(RESOURCES);
+      const patchRate = RESOURCES / ((patches.ms + patchDrain) / 1000);
+      rates.push(patchRate);
+      results.push([`update (PATCH merge), ${CLIENTS} clients`, `${Math.round(patchRate)} resources/s (p50 ${percentile(patches.latencies, 50).toFixed(1)} ms, p99 ${percentile(patches.latencies, 99).toFixed(1)} ms; ${cpuPer(RESOURCES)})`]);
+    }
+    if (PHASES.has('apply')) {
+      // 3. Atomic multi-document apply: batches of BATCH documents (the CI endpoint), configuring every object.
+      events = 0;
+      mark();
+      const batches = Math.ceil(RESOURCES / BATCH);
+      const applies = await load(batches, Math.min(CLIENTS, 4), async (b) => {
+        const docs = Array.from({ length: BATCH }, (_, k) => b * BATCH + k).filter((i) => i < RESOURCES).map((i) => ({ ...vs(`vs-${i}`, 'v3'), metadata: { name: `vs-${i}`, namespace: ns(i), labels: { app: 'bench' } } }));
+        expect(await request(apiPort, 'POST', '/apis/galley.mesh.io/v1/apply', docs.map((d) => JSON.stringify(d)).join('\n---\n'), 'application/yaml'), 200, 'apply');
+      });
+      const applyDrain = await published(RESOURCES);
+      const applyRate = RESOURCES / ((applies.ms + applyDrain) / 1000);
+      rates.push(applyRate);
+      results.push([`atomic apply (${BATCH} documents per request), ${Math.min(CLIENTS, 4)} clients`, `${Math.round(applyRate)} resources/s (p50 ${percentile(applies.latencies, 50).toFixed(1)} ms, p99 ${percentile(applies.latencies, 99).toFixed(1)} ms per batch; ${cpuPer(RESOURCES)})`]);
+    }
+    if (PHASES.has('single')) {
+      // 4. Single-apply latency: one client, one resource per request, create then update, on a store holding RESOURCES objects.
+      const single = await load(LATENCY_SAMPLES, 1, async (i) => {
+        const url = `/apis/networking.istio.io/v1alpha3/namespaces/latency/virtualservices`;
+        if (i % 2 === 0) expect(await request(apiPort, 'POST', url, JSON.stringify(vs(`l-${i}`))), 201, 'latency create');
+        else expect(await request(apiPort, 'PATCH', `${url}/l-${i - 1}`, JSON.stringify({ metadata: { labels: { n: String(i) } } }), 'application/merge-patch+json'), 200, 'latency patch');
+      });
+      const p50 = percentile(single.latencies, 50);
+      p99 = percentile(single.latencies, 99);
+      results.push(['single apply, 1 client (create or merge patch)', `p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${single.latencies[single.latencies.length - 1]!.toFixed(1)} ms`]);
+    }
     await nc.close();
 
     const out = process.stdout;
     out.write(`\nGalley apply benchmark: ${RESOURCES} resources, ${CLIENTS} clients, ${os.cpus().length} CPUs, node ${process.version}\n\n`);
     out.write('| measurement | result |\n|---|---|\n');
     for (const [k, v] of results) out.write(`| ${k} | ${v} |\n`);
-    const rate = Math.min(createRate, patchRate);
+    const rate = rates.length > 0 ? Math.min(...rates) : Number.NaN;
     out.write(`\ngoal >= ${GOAL_RATE} resources/s: ${rate >= GOAL_RATE ? 'met' : 'NOT met'} (${Math.round(rate)}); goal p99 <= ${GOAL_P99_MS} ms: ${p99 <= GOAL_P99_MS ? 'met' : 'NOT met'} (${p99.toFixed(2)} ms)\n`);
   } finally {
     stop();

@@ -76,7 +76,7 @@ export async function startGalley(settings: GalleySettings, logger: Logger): Pro
     const applier = await AtomicApplier.open({ nc, store: openStore, logger });
     // Undo what a crashed Galley's unfinished atomic apply left behind (in the background: another replica may hold the lock).
     void applier.recover().catch((err: unknown) => logger.warn({ err }, 'could not check for unfinished atomic applies at start-up; the next apply will'));
-    const openAnalysis = startAnalysis({ nc, logger, domainSuffix: settings.domainSuffix });
+    const openAnalysis = startAnalysis({ nc, logger, domainSuffix: settings.domainSuffix, writtenRevision: () => openStore.lastWrittenRevision });
     analysis = openAnalysis;
     // Analysis reads a copy of the bucket: load it before serving, so the first writes are judged on all config.
     if (!(await openAnalysis.whenSynced(settings.natsConnectTimeoutMs))) logger.warn('analysis has not loaded the config yet; it keeps trying');

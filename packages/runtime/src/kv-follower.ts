@@ -22,6 +22,8 @@ export interface KvFollowerOptions {
   retryMs?: number;
   /** Timeout of each JetStream request (ms). */
   timeoutMs?: number;
+  /** Called with each failure of the watch, before it is restarted (e.g. to count it in a metric). */
+  onError?: (err: unknown) => void;
 }
 
 /**
@@ -38,8 +40,8 @@ export class KvFollower {
   private bucketExists = false;
   private seen = 0;
   private kv: KV | undefined;
-  /** The shared stream-info request of this turn of the event loop (see {@link lastSequence}). */
-  private nextStatus: Promise<number> | undefined;
+  /** The newest shared stream-info request: in flight (`sent`) or waiting to leave (see {@link lastSequence}). */
+  private statusRound: { promise: Promise<number>; sent: boolean } | undefined;
   private watch: { stop(): void } | undefined;
   private statusIter: { stop(): void } | undefined;
   private wake: (() => void) | undefined;
@@ -79,6 +81,16 @@ export class KvFollower {
   }
 
   /**
+   * Waits until the change at `revision` (and every one before it) has been handed to the handler,
+   * or `timeoutMs` passed; resolves true when it has. Costs no request: for callers that know the
+   * revision they need, such as the writer of it.
+   */
+  async waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    return this.waitUntil(() => this.loaded && (this.seen >= revision || !this.bucketExists), deadline);
+  }
+
+  /**
    * Waits until every change the bucket held when called has been handed to the handler (read
    * your writes), or `timeoutMs` passed; resolves true when caught up.
    */
@@ -102,22 +114,28 @@ export class KvFollower {
   }
 
   /**
-   * The bucket's last sequence, read by one stream-info request that every caller of this turn of
-   * the event loop shares: the request leaves after they all asked, so its answer covers every
-   * write they completed before asking (read your writes), and a burst of concurrent writes costs
-   * one round trip instead of one each. Callers arriving after it left wait for the next one.
+   * The bucket's last sequence, read by stream-info requests shared between callers, one in flight
+   * at a time: a caller joins the request that has not left yet (the one of this turn of the event
+   * loop, or the one queued behind the request in flight) and never one that left before it asked,
+   * so the answer covers every write it completed before asking (read your writes). Under a burst
+   * of concurrent writes this costs about one round trip per round-trip time, not one per caller.
    */
   private lastSequence(kv: KV): Promise<number> {
-    if (!this.nextStatus) {
-      const pending = new Promise<number>((resolve, reject) => {
-        setImmediate(() => {
-          if (this.nextStatus === pending) this.nextStatus = undefined;
-          kv.status().then((s) => resolve(s.streamInfo.state.last_seq), reject);
-        });
-      });
-      this.nextStatus = pending;
-    }
-    return this.nextStatus;
+    const current = this.statusRound;
+    if (current && !current.sent) return current.promise;
+    const round: { promise: Promise<number>; sent: boolean } = { promise: Promise.resolve(0), sent: false };
+    round.promise = (async () => {
+      if (current) await current.promise.catch(() => undefined);
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+      round.sent = true;
+      try {
+        return (await kv.status()).streamInfo.state.last_seq;
+      } finally {
+        if (this.statusRound === round) this.statusRound = undefined;
+      }
+    })();
+    this.statusRound = round;
+    return round.promise;
   }
 
   /** Resolves true once `done()` holds, false at the deadline or on stop. */
@@ -146,6 +164,7 @@ export class KvFollower {
         if (!found && !this.stopped) await this.sleep(this.retryMs);
       } catch (err) {
         if (this.stopped) break;
+        this.opts.onError?.(err);
         this.logger.warn({ err }, 'bucket watch failed; reloading');
         await this.sleep(this.retryMs);
       }
@@ -178,12 +197,14 @@ export class KvFollower {
       loading = undefined;
     };
     if (messages === 0) finish();
-    // Values can expire between the status and the watch (buckets with a max age): never wait forever.
+    // Values can expire between the status and the watch (buckets with a max age): never wait
+    // forever. The wait restarts with every entry, so a large bucket is not cut short mid-load.
     const fallback = setTimeout(finish, Math.max(2000, this.retryMs));
     try {
       for await (const e of iter) {
         this.seen = Math.max(this.seen, e.revision);
         if (loading) {
+          fallback.refresh();
           if (e.operation === 'PUT') loading.set(e.key, e);
           else loading.delete(e.key);
           // The watch marks the last value of its initial load as the first update.

@@ -57,7 +57,8 @@ describe('Galley analysis over NATS', () => {
     nats = await NatsServerProcess.start();
     nc = await connectNats({ url: nats.url, name: 'analysis-test', timeoutMs: 5000, logger: silentLogger() });
     store = await KvConfigStore.open({ nc, logger: silentLogger() });
-    analysis = startAnalysis({ nc, logger: silentLogger(), domainSuffix: 'cluster.local' });
+    // As in Galley: admission warnings wait for this store's own writes (writtenRevision), the analyze endpoint asks the bucket.
+    analysis = startAnalysis({ nc, logger: silentLogger(), domainSuffix: 'cluster.local', writtenRevision: () => store.lastWrittenRevision });
     app = buildApp({ store, authenticator: new TokenAuthenticator({ anonymous: true }), logger: silentLogger(), admissionWarnings: analysis.admissionWarnings });
     await analysis.registerRoutes(app);
     await app.ready();

@@ -17,6 +17,8 @@ export interface ConfigSnapshotSource {
   config(): readonly ConfigResource[] | ConfigLookup;
   /** Waits until writes stored before the call are visible; optional. */
   catchUp?(timeoutMs: number): Promise<boolean>;
+  /** Waits until the write at `revision` and every earlier one are visible; optional. */
+  catchUpTo?(revision: number, timeoutMs: number): Promise<boolean>;
 }
 
 /** Options of {@link AnalysisService}. */
@@ -28,6 +30,13 @@ export interface AnalysisServiceOptions {
   logger: Logger;
   /** Longest wait for the config copy to catch up with earlier writes (ms). */
   catchUpMs?: number;
+  /**
+   * The highest revision written through this process. When given, admission warnings wait for the
+   * config copy to hold that revision (no request to NATS) instead of asking the bucket for its
+   * last revision: every write answered by this Galley is seen; one answered by another replica in
+   * the last moments may not be yet. The analyze endpoint always asks the bucket.
+   */
+  writtenRevision?: () => number;
 }
 
 /** The result of one analysis, as the analyze endpoint answers it. */
@@ -106,7 +115,7 @@ export class AnalysisService {
   private async messagesFor(written: readonly ConfigResource[]): Promise<AnalysisMessage[]> {
     if (written.length === 0) return [];
     try {
-      const { config, inventory } = await this.state();
+      const { config, inventory } = await this.state(true);
       return admissionMessages({ config, inventory, domainSuffix: this.opts.domainSuffix }, written);
     } catch (err) {
       this.logger.warn({ err }, 'analysis for admission warnings failed; writing without warnings');
@@ -114,8 +123,11 @@ export class AnalysisService {
     }
   }
 
-  private async state(): Promise<{ config: ConfigLookup; inventory: InventorySnapshot }> {
-    const caughtUp = (await this.opts.config.catchUp?.(this.opts.catchUpMs ?? 1000)) ?? true;
+  private async state(forAdmission = false): Promise<{ config: ConfigLookup; inventory: InventorySnapshot }> {
+    const timeoutMs = this.opts.catchUpMs ?? 1000;
+    const { config: source, writtenRevision } = this.opts;
+    const caughtUp =
+      forAdmission && writtenRevision && source.catchUpTo ? await source.catchUpTo(writtenRevision(), timeoutMs) : ((await source.catchUp?.(timeoutMs)) ?? true);
     if (!caughtUp) this.logger.debug('config copy is behind the bucket; analysing what it holds');
     return { config: configLookup(this.opts.config.config(), this.opts.domainSuffix), inventory: this.opts.inventory.current() };
   }

@@ -67,6 +67,11 @@ export class ConfigMirror {
     return this.follower.catchUp(timeoutMs);
   }
 
+  /** Waits (up to `timeoutMs`) until the write at `revision` and every earlier one is in the mirror. */
+  catchUpTo(revision: number, timeoutMs: number): Promise<boolean> {
+    return this.follower.waitForRevision(revision, timeoutMs);
+  }
+
   /** Every stored object now, indexed (read only: it changes as the bucket does). */
   config(): ConfigIndex {
     return this.index;

@@ -30,6 +30,8 @@ export interface StartAnalysisOptions {
   domainSuffix: string;
   /** More inventory sources merged with the registry bucket (a Kubernetes Services/Pods watch). */
   inventories?: readonly MeshInventory[];
+  /** The highest revision this process has written (see `AnalysisServiceOptions.writtenRevision`). */
+  writtenRevision?: () => number;
 }
 
 /**
@@ -43,7 +45,7 @@ export function startAnalysis(opts: StartAnalysisOptions): RunningAnalysis {
   mirror.start();
   registry.start();
   const inventory = opts.inventories?.length ? new CompositeMeshInventory([registry, ...opts.inventories]) : registry;
-  const service = new AnalysisService({ config: mirror, inventory, domainSuffix: opts.domainSuffix, logger: opts.logger });
+  const service = new AnalysisService({ config: mirror, inventory, domainSuffix: opts.domainSuffix, logger: opts.logger, writtenRevision: opts.writtenRevision });
   let stopping: Promise<void> | undefined;
   return {
     service,

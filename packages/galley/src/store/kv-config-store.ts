@@ -60,6 +60,7 @@ export interface StoredWrite {
  */
 export class KvConfigStore implements ConfigStore {
   private closed = false;
+  private lastWritten = 0;
   private readonly stream: string;
   private readonly subjectPrefix: string;
   private readonly watches = new Set<StoreWatch>();
@@ -94,6 +95,11 @@ export class KvConfigStore implements ConfigStore {
     const jsm = await js.jetstreamManager();
     const connection = new NatsConnectionState(opts.nc, logger);
     return new KvConfigStore(kv, js, jsm, bucket, publisher, connection, logger, opts.now ?? (() => new Date()));
+  }
+
+  /** The highest revision this store has written (0 before its first write): what its writers have been told is stored. */
+  get lastWrittenRevision(): number {
+    return this.lastWritten;
   }
 
   /** True from open until {@link close}. */
@@ -308,6 +314,7 @@ export class KvConfigStore implements ConfigStore {
     if (op === 'delete') h.set(KV_OPERATION_HEADER, 'DEL');
     if (batch) h.set(APPLY_BATCH_HEADER, batch);
     const ack = await this.js.publish(`${this.subjectPrefix}${key}`, data, { headers: h });
+    this.lastWritten = Math.max(this.lastWritten, ack.seq);
     return ack.seq;
   }
 
