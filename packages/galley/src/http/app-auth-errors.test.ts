@@ -16,6 +16,7 @@ const item: ConfigResource = { apiVersion: 'networking.istio.io/v1alpha3', kind:
 function stubStore(overrides: Partial<ConfigStore> = {}): ConfigStore {
   return {
     get: jest.fn(async () => item),
+    recent: jest.fn(async () => item),
     list: jest.fn(async () => ({ items: [item], resourceVersion: '7' })),
     create: jest.fn(async (_k, o: ConfigResource) => o),
     replace: jest.fn(async (_k, o: ConfigResource) => o),

@@ -90,4 +90,31 @@ describe('PATCH', () => {
     const labels = body(await galley.app.inject({ method: 'GET', url: `${URL}/cas` })).metadata.labels;
     expect(Object.keys(labels).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'step']);
   });
+
+  it("starts from this replica's own last write, yet loses no write made through another replica since", async () => {
+    const other = await createTestGalley({ nc });
+    try {
+      await create('replicas');
+      const mine = body(await patch('replicas', { metadata: { labels: { here: '1' } } }, MERGE));
+      // Replica B changes the object: this replica's remembered copy is now stale.
+      const theirs = await other.app.inject({ method: 'PATCH', url: `${URL}/replicas`, payload: JSON.stringify({ metadata: { labels: { there: '1' } } }), headers: MERGE });
+      expect(theirs.statusCode).toBe(200);
+      const current = body(theirs).metadata.resourceVersion as string;
+      expect(Number(current)).toBeGreaterThan(Number(mine.metadata.resourceVersion));
+      // An unpinned patch here is applied to B's version, not to the remembered one.
+      const next = body(await patch('replicas', { metadata: { labels: { again: '1' } } }, MERGE));
+      expect(next.metadata.labels).toEqual({ here: '1', there: '1', again: '1' });
+      // A patch pinned to the object's real resourceVersion succeeds although the remembered copy was stale.
+      await other.app.inject({ method: 'PATCH', url: `${URL}/replicas`, payload: JSON.stringify({ metadata: { labels: { there: '2' } } }), headers: MERGE });
+      const real = body(await other.app.inject({ method: 'GET', url: `${URL}/replicas` })).metadata.resourceVersion as string;
+      const pinned = await patch('replicas', { metadata: { resourceVersion: real, labels: { pinned: '1' } } }, MERGE);
+      expect(pinned.statusCode).toBe(200);
+      expect(body(pinned).metadata.labels).toEqual({ here: '1', there: '2', again: '1', pinned: '1' });
+      // Deleted through B: a patch here is 404, not applied to the remembered copy.
+      expect((await other.app.inject({ method: 'DELETE', url: `${URL}/replicas` })).statusCode).toBe(200);
+      expect((await patch('replicas', { metadata: { labels: { late: '1' } } }, MERGE)).statusCode).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
 });

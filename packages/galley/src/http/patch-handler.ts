@@ -44,7 +44,10 @@ export async function patchObject(
   if (refused) throw new MeshError('UNSUPPORTED_MEDIA_TYPE', refused);
   if (patch === undefined) throw new MeshError('BAD_REQUEST', 'the request has no body; send the patch');
   for (let attempt = 1; ; attempt++) {
-    const current = await deps.store.get(t.kind, t.namespace, t.name!);
+    // The first attempt starts from this Galley's own last write of the object when it has one (no
+    // read from NATS); it may be stale, so a conflict on it is always retried on a fresh read.
+    const fromRecent = attempt === 1;
+    const current = fromRecent ? await deps.store.recent(t.kind, t.namespace, t.name!) : await deps.store.get(t.kind, t.namespace, t.name!);
     if (!current) throw new MeshError('NOT_FOUND', `${t.kind.plural}.${t.kind.group} "${t.name!}" not found`);
     const base = served(current, t);
     let patched: unknown;
@@ -64,7 +67,7 @@ export async function patchObject(
     try {
       return { object: await deps.store.replace(t.kind, admitted.object, { dryRun: ctx.dryRun, current }), warnings: admitted.warnings };
     } catch (err) {
-      if (err instanceof MeshError && err.code === 'CONFLICT' && !pinned && attempt < PATCH_ATTEMPTS) {
+      if (err instanceof MeshError && err.code === 'CONFLICT' && (fromRecent || (!pinned && attempt < PATCH_ATTEMPTS))) {
         // A short random pause spreads out writers that keep colliding on one object.
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 10)));
         continue;

@@ -59,6 +59,12 @@ export interface RevisionWindow {
  */
 export interface ConfigStore {
   get(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined>;
+  /**
+   * The object as this store last wrote it, when it still remembers that write; otherwise as
+   * {@link get} reads it. May be stale (another replica may have written since): only for a write
+   * that compare-and-sets on its resourceVersion and reads again when that fails (PATCH).
+   */
+  recent(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined>;
   /** Every object of a kind in one namespace, or in all namespaces when `namespace` is undefined. */
   list(kind: KindInfo, namespace?: string): Promise<ConfigList>;
   create(kind: KindInfo, obj: ConfigResource, opts?: WriteOptions): Promise<ConfigResource>;

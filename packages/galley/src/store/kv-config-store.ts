@@ -23,6 +23,8 @@ export const CONFIG_BUCKET_HISTORY = 10;
 const MIN_HISTORY = 5;
 /** Parallel reads while listing; bounds the burst a large list puts on NATS. */
 const LIST_READ_CONCURRENCY = 32;
+/** How many of its own last writes the store remembers for {@link KvConfigStore.recent} (PATCH reads them instead of the bucket). */
+const RECENT_WRITES = 4096;
 
 /** Options for {@link KvConfigStore.open}. */
 export interface KvConfigStoreOptions {
@@ -61,6 +63,8 @@ export interface StoredWrite {
 export class KvConfigStore implements ConfigStore {
   private closed = false;
   private lastWritten = 0;
+  /** The value and revision of this store's last writes, newest last (see {@link recent}). */
+  private readonly recentWrites = new Map<string, { revision: number; data: string }>();
   private readonly stream: string;
   private readonly subjectPrefix: string;
   private readonly watches = new Set<StoreWatch>();
@@ -120,6 +124,13 @@ export class KvConfigStore implements ConfigStore {
 
   get(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined> {
     return this.guard(async () => (await this.state(kind, namespace, name)).object);
+  }
+
+  recent(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined> {
+    const key = configKey(kind, namespace ?? '', name);
+    const known = this.recentWrites.get(key);
+    if (!known) return this.get(kind, namespace, name);
+    return Promise.resolve(decodeStored(Buffer.from(known.data), known.revision, key));
   }
 
   /** The last message on an object's key (any operation) and the live object, if there is one. */
@@ -315,7 +326,16 @@ export class KvConfigStore implements ConfigStore {
     if (batch) h.set(APPLY_BATCH_HEADER, batch);
     const ack = await this.js.publish(`${this.subjectPrefix}${key}`, data, { headers: h });
     this.lastWritten = Math.max(this.lastWritten, ack.seq);
+    this.remember(key, op === 'delete' ? undefined : data, ack.seq);
     return ack.seq;
+  }
+
+  /** Keeps (or, for a delete or a lost compare-and-set, forgets) the last write of `key`; bounded, oldest dropped first. */
+  private remember(key: string, data: string | undefined, revision: number): void {
+    this.recentWrites.delete(key);
+    if (data === undefined) return;
+    this.recentWrites.set(key, { revision, data });
+    if (this.recentWrites.size > RECENT_WRITES) this.recentWrites.delete(this.recentWrites.keys().next().value!);
   }
 
   /** {@link write}, mapping a lost compare-and-set to the caller's error. */
@@ -323,7 +343,10 @@ export class KvConfigStore implements ConfigStore {
     try {
       return await this.write(key, data, op, expected, batch);
     } catch (err) {
-      if (isWrongLastSequence(err)) throw lost();
+      if (isWrongLastSequence(err)) {
+        this.recentWrites.delete(key);
+        throw lost();
+      }
       throw err;
     }
   }
