@@ -13,6 +13,7 @@ import type { ConfigEventPublisher } from './config-event-publisher.js';
 import { NatsConfigEventPublisher } from './config-event-publisher.js';
 import type { ConfigList, ConfigStore, DeletePreconditions, RevisionWindow, StoreWatch, WatchStart, WriteOptions } from './config-store.js';
 import { openStoreWatch } from './config-watch.js';
+import { JsAckPublisher } from './js-ack-publisher.js';
 import { decodeStored, identity, isTransportFailure, isWrongLastSequence, rfc3339, storedForm } from './kv-codec.js';
 import { APPLY_BATCH_HEADER, CONFIG_OP_HEADER, EXPECTED_LAST_SUBJECT_SEQUENCE_HEADER, KV_OPERATION_HEADER } from './kv-headers.js';
 import type { ConfigWriteOp } from './kv-headers.js';
@@ -78,6 +79,7 @@ export class KvConfigStore implements ConfigStore {
     private readonly connection: NatsConnectionState,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    private readonly acks: JsAckPublisher,
   ) {
     this.stream = `KV_${bucket}`;
     this.subjectPrefix = `$KV.${bucket}.`;
@@ -98,7 +100,7 @@ export class KvConfigStore implements ConfigStore {
     const publisher = opts.publisher ?? new NatsConfigEventPublisher(opts.nc, logger);
     const jsm = await js.jetstreamManager();
     const connection = new NatsConnectionState(opts.nc, logger);
-    return new KvConfigStore(kv, js, jsm, bucket, publisher, connection, logger, opts.now ?? (() => new Date()));
+    return new KvConfigStore(kv, js, jsm, bucket, publisher, connection, logger, opts.now ?? (() => new Date()), new JsAckPublisher(opts.nc, timeout));
   }
 
   /** The highest revision this store has written (0 before its first write): what its writers have been told is stored. */
@@ -120,6 +122,7 @@ export class KvConfigStore implements ConfigStore {
   close(): void {
     this.closed = true;
     this.stopWatches();
+    this.acks.close();
   }
 
   get(kind: KindInfo, namespace: string | undefined, name: string): Promise<ConfigResource | undefined> {
@@ -324,10 +327,10 @@ export class KvConfigStore implements ConfigStore {
     h.set(CONFIG_OP_HEADER, op);
     if (op === 'delete') h.set(KV_OPERATION_HEADER, 'DEL');
     if (batch) h.set(APPLY_BATCH_HEADER, batch);
-    const ack = await this.js.publish(`${this.subjectPrefix}${key}`, data, { headers: h });
-    this.lastWritten = Math.max(this.lastWritten, ack.seq);
-    this.remember(key, op === 'delete' ? undefined : data, ack.seq);
-    return ack.seq;
+    const seq = await this.acks.publish(`${this.subjectPrefix}${key}`, data, h);
+    this.lastWritten = Math.max(this.lastWritten, seq);
+    this.remember(key, op === 'delete' ? undefined : data, seq);
+    return seq;
   }
 
   /** Keeps (or, for a delete or a lost compare-and-set, forgets) the last write of `key`; bounded, oldest dropped first. */
