@@ -6,8 +6,6 @@ import { createWebhookMetrics, WebhookServer } from '../webhooks/webhook-server.
 import { injectionSettingsFrom } from '../webhooks/inject-settings.js';
 import { loadWebhookTls } from '../webhooks/webhook-tls.js';
 import { DirectorySource } from './directory/directory-source.js';
-import { ClientNodeResourceClient, loadKubeConfig } from './kube/kube-api.js';
-import { KubeSource } from './kube/kube-source.js';
 import { createSourceMetrics } from './source-metrics.js';
 
 /** What the sources and webhooks are started with. */
@@ -70,6 +68,8 @@ export async function startSources(deps: SourcesDeps): Promise<RunningSources> {
     }
     if (settings.kubeWatch) {
       const kubeconfig: string | undefined = settings.kubeconfig;
+      // Loaded only when the watch is on: @kubernetes/client-node is a large module graph (start-up time and memory on plain hosts).
+      const [{ ClientNodeResourceClient, loadKubeConfig }, { KubeSource }] = await Promise.all([import('./kube/kube-api.js'), import('./kube/kube-source.js')]);
       const kube = new KubeSource({ client: new ClientNodeResourceClient(loadKubeConfig(kubeconfig)), store, logger, metrics });
       stops.push(() => kube.stop());
       readiness.add('kube-synced', () => kube.isSynced);
