@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { AdminServer, connectNats, createProcessMetrics, Readiness } from '@mesh/runtime';
 import type { Logger, NatsConnection, Stoppable } from '@mesh/runtime';
 import { registryPublisherId } from '@mesh/shared-api';
@@ -12,7 +11,6 @@ import { MemoryConfigStore } from './model/config-store.js';
 import { followJwks } from './security/follow-jwks.js';
 import { AggregateServiceRegistry } from './registry/aggregate-registry.js';
 import { RegistryPublisher } from './registry/registry-publisher.js';
-import { KubeServiceRegistry, kubeConfigFor } from './registry/kube/kube-registry.js';
 import { ServiceEntryRegistry } from './registry/service-entry-registry.js';
 import { WorkloadRegistry } from './registry/workload-registry.js';
 import { AdsServer } from './xds/ads-server.js';
@@ -58,9 +56,12 @@ export async function startPilot(input: PilotSettings, logger: Logger): Promise<
     const workloads = new WorkloadRegistry();
     const serviceEntries = new ServiceEntryRegistry(store);
     cleanups.push(async () => serviceEntries.stop());
-    const kube = settings.kubeRegistry
-      ? new KubeServiceRegistry({ kubeConfig: loadKubeConfig(settings.kubeRegistry), domainSuffix: settings.domainSuffix, logger, onError: () => pilotMetrics.configWatchError() })
-      : undefined;
+    // @kubernetes/client-node is loaded only when the Kubernetes registry is on: it is a large module graph (start-up time, ~50 MB of memory).
+    const kubeModule = settings.kubeRegistry ? await import('./registry/kube/kube-registry.js') : undefined;
+    const kube =
+      settings.kubeRegistry && kubeModule
+        ? new kubeModule.KubeServiceRegistry({ kubeConfig: kubeModule.loadKubeConfig(settings.kubeRegistry), domainSuffix: settings.domainSuffix, logger, onError: () => pilotMetrics.configWatchError() })
+        : undefined;
     if (kube) cleanups.push(() => kube.stop());
     // First registry wins a hostname: registered workloads (local mode), Kubernetes, then ServiceEntries, as in Istio.
     const registry = new AggregateServiceRegistry([workloads, ...(kube ? [kube] : []), serviceEntries]);
@@ -140,15 +141,6 @@ async function startXdsTls(ads: AdsServer, settings: PilotSettings, logger: Logg
   const port = await ads.startTls(settings.xdsHost, settings.xdsTlsPort, xdsServerCredentials(files));
   logger.info({ port, identity: cert.identity, notAfter: cert.notAfter }, 'mTLS xDS port uses this certificate');
   return port;
-}
-
-/** A KubeConfig from MESH_PILOT_KUBE_REGISTRY: `in-cluster`, an API server URL, or a kubeconfig file. */
-function loadKubeConfig(where: string): KubeConfig {
-  if (/^https?:\/\//.test(where)) return kubeConfigFor(where);
-  const kc = new KubeConfig();
-  if (where === 'in-cluster') kc.loadFromCluster();
-  else kc.loadFromFile(where);
-  return kc;
 }
 
 /** Drains NATS (flushes what is pending), closing it outright if that takes longer than `timeoutMs`. */

@@ -32,6 +32,15 @@ export function kubeConfigFor(server: string): KubeConfig {
   return kc;
 }
 
+/** A KubeConfig from MESH_PILOT_KUBE_REGISTRY: `in-cluster`, an API server URL, or a kubeconfig file. */
+export function loadKubeConfig(where: string): KubeConfig {
+  if (/^https?:\/\//.test(where)) return kubeConfigFor(where);
+  const kc = new KubeConfig();
+  if (where === 'in-cluster') kc.loadFromCluster();
+  else kc.loadFromFile(where);
+  return kc;
+}
+
 /**
  * Services and endpoints from a Kubernetes API server (Istio's kube controller): list/watch
  * informers on Services, EndpointSlices and Pods (labels and service accounts of endpoints).
