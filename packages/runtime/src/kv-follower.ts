@@ -1,6 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
-import type { KV, KvWatchEntry } from '@nats-io/kv';
+import type { Kvm, KV, KvWatchEntry } from '@nats-io/kv';
 import type { Logger } from './logger.js';
 import type { NatsConnection } from './nats.js';
 
@@ -157,6 +155,8 @@ export class KvFollower {
   }
 
   private async run(): Promise<void> {
+    // Loaded here, not at import: @mesh/runtime is also used by processes without NATS (the sidecar).
+    const [{ jetstream }, { Kvm }] = await Promise.all([import('@nats-io/jetstream'), import('@nats-io/kv')]);
     const kvm = new Kvm(jetstream(this.opts.nc, { timeout: this.opts.timeoutMs ?? 5000 }));
     while (!this.stopped) {
       try {

@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from './logger.js';
 
@@ -29,6 +28,8 @@ export async function connectNats(opts: {
   noAsyncTraces?: boolean;
 }): Promise<NatsConnection> {
   const deadline = Date.now() + opts.timeoutMs;
+  // Loaded on first use: processes that never talk to NATS (the sidecar) do not carry the client.
+  const { connect } = await import('@nats-io/transport-node');
   let lastError: unknown;
   for (;;) {
     try {
