@@ -9,9 +9,13 @@
  *    server-side sidecar) — at a fixed mesh-wide rate. Mixer's CPU (utime + stime from
  *    /proc/<pid>/stat, cross-checked with `mixer_process_cpu_seconds_total` on its /metrics) over
  *    the steady-state window ÷ rate = vCPU per 1,000 rps.
- * 2. Check on a cache miss: sequential Checks whose attributes all differ (request.id, path and
- *    caller version per call), so no result could come from a cache; p50/p99 as the client sees
- *    them (gRPC over loopback included).
+ * 2. Check on a cache miss, as a sidecar experiences it: the sidecar's own Check client, one call
+ *    at a time, attributes that Mixer's rules read differ per call (so no answer can come from the
+ *    sidecar's cache: cacheHits is reported and must be 0); on an idle Mixer (before the load) and
+ *    while Mixer ingests the Report load above; two runs each. Every call is paired with one to a
+ *    gRPC server that does nothing (the machine's floor for a round trip) and one through a plain
+ *    grpc-js client, alternating, so all three see the same contention; plus Mixer's own share,
+ *    in-process. Each figure comes with the load average during its run.
  *
  * Run from the repository root after `pnpm build`: `node bench/mixer-bench.cjs [--rps 1000] [--seconds 20] [--checks 5000]`.
  * Goals: ≤ 0.06 vCPU per 1,000 rps of reported traffic; Check p99 ≤ 1 ms.
@@ -23,6 +27,8 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { checkInProcess, checkLatency, floorServerMain, loadAvg } from './mixer-bench-check.js';
+import type { Latency } from './mixer-bench-check.js';
 
 const ROOT = fs.existsSync(path.join(__dirname, '..', 'packages')) ? path.resolve(__dirname, '..') : path.resolve(__dirname, '..', '..');
 const LAUNCHER = __filename.endsWith('.ts') ? path.join(__dirname, 'mixer-bench.cjs') : __filename;
@@ -61,10 +67,6 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Config objects from the corpus, as Galley stores them in the KV bucket. */
@@ -137,11 +139,10 @@ function mixerClient(port: number): Any {
   return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
-/** The load process: Reports of `rps` mesh requests per second (2 bags each), 100 bags per call. */
+/** The load process: Reports of `rps` mesh requests per second (2 bags each), 100 bags per call, until told to stop. */
 async function loadMain(): Promise<void> {
   const port = arg('port', 0);
   const rps = arg('rps', 1000);
-  const seconds = arg('seconds', 20);
   const api = sharedApi();
   const client = mixerClient(port);
   const bagsPerSecond = rps * 2;
@@ -151,9 +152,11 @@ async function loadMain(): Promise<void> {
   let sent = 0;
   let failed = 0;
   let inFlight = 0;
+  let stop = false;
+  process.once('message', () => (stop = true));
   const start = Date.now();
-  const end = start + seconds * 1000;
-  for (let next = start; next < end; next += intervalMs) {
+  const end = start + 600_000; // a cap: the parent stops the load when its phases are done
+  for (let next = start; next < end && !stop; next += intervalMs) {
     const wait = next - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const bags: Record<string, unknown>[] = [];
@@ -172,70 +175,6 @@ async function loadMain(): Promise<void> {
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
   client.close();
   process.send!({ sent, failed, seconds: (Date.now() - start) / 1000 });
-}
-
-async function checkLatency(port: number, n: number): Promise<{ p50: number; p90: number; p99: number; max: number; denied: number }> {
-  const client = mixerClient(port);
-  const check = (i: number): Promise<number> => {
-    const req = checkRequest(i);
-    return new Promise((resolve, reject) => client.Check(req, { deadline: Date.now() + 5000 }, (err: Error | null, res: Any) => (err ? reject(err) : resolve(res.precondition.status.code))));
-  };
-  for (let i = 0; i < 500; i++) await check(-i - 1); // warm-up
-  const times: number[] = [];
-  let denied = 0;
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    const code = await check(i);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (code !== 0) denied++;
-  }
-  client.close();
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p90: percentile(times, 90), p99: percentile(times, 99), max: times[times.length - 1]!, denied };
-}
-
-/** Check bags whose attributes all differ, as CheckRequests. */
-function checkRequest(i: number): Any {
-  const api = sharedApi();
-  const bag = {
-    'context.reporter.kind': 'inbound',
-    'source.labels': { app: 'booking-service', version: i % 10 === 0 ? 'v3' : 'v1' },
-    'source.workload.name': `booking-service-${i}`,
-    'destination.labels': { app: 'shipping-service', version: 'v1' },
-    'destination.namespace': 'default',
-    'destination.service.name': 'shipping-service',
-    'request.id': `check-${i}`,
-    'request.path': `/api/v1/quote/${i}`,
-    'request.method': 'GET',
-    'request.headers': { 'x-request-id': `check-${i}`, 'user-agent': 'bench' },
-    'request.time': new Date(),
-  };
-  return { attributes: api.encodeAttributes(bag), global_word_count: api.GLOBAL_DICTIONARY.size, deduplication_id: `d-${i}`, quotas: {} };
-}
-
-/**
- * Mixer's own share of a Check: decode the attributes, run the rules and adapters, build the
- * response — in this process, with Mixer's modules and the same config, without gRPC and without
- * waiting to be scheduled (on a loaded machine the client-side figure is mostly scheduling).
- */
-async function checkInProcess(objects: Array<{ value: string }>, n: number): Promise<{ p50: number; p99: number }> {
-  const api = sharedApi();
-  const mixer = mixerRequire(path.join(ROOT, 'packages', 'mixer', 'dist', 'index.js')) as Any;
-  const quiet: Any = { child: () => quiet, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const runtime = new mixer.MixerRuntime({ logger: quiet, adapterPath: [], defaultNamespace: 'istio-system', adapterSettings: {} });
-  await runtime.apply(objects.map((o) => JSON.parse(o.value)));
-  const policy = mixer.dispatchPolicy(runtime, { validDurationMs: 60000, validUseCount: 10000 });
-  const requests = Array.from({ length: n + 500 }, (_, i) => checkRequest(i));
-  const times: number[] = [];
-  for (let i = 0; i < requests.length; i++) {
-    const t0 = process.hrtime.bigint();
-    const decoded = api.decodeAttributes(requests[i].attributes, requests[i].global_word_count);
-    await policy(decoded.bag, requests[i]);
-    if (i >= 500) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  await runtime.close();
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
 async function main(): Promise<void> {
@@ -280,8 +219,17 @@ async function main(): Promise<void> {
     return c.rules.length >= 3;
   });
 
-  // 1. Report load: 3 s warm-up (not measured), then the measured window.
-  const load = fork(LAUNCHER, ['--load', '--port', String(grpcPort), '--rps', String(rps), '--seconds', String(seconds + 3)], { stdio: 'inherit' });
+  // The floor server: a gRPC server that answers at once, for the paired measurement (see checkLatency).
+  const floorServer = fork(LAUNCHER, ['--floor-server'], { stdio: 'inherit' });
+  children.push(floorServer);
+  const floorAddress = `127.0.0.1:${await new Promise<number>((resolve) => floorServer.once('message', (m) => resolve(m as number)))}`;
+  const mixerAddress = `127.0.0.1:${grpcPort}`;
+
+  // 1. Check on an idle Mixer (config loaded, no traffic yet).
+  const idle = [await checkLatency(mixerAddress, floorAddress, checks, 0), await checkLatency(mixerAddress, floorAddress, checks, 1_000_000)];
+
+  // 2. Report load: 3 s warm-up (not measured), then the measured CPU window, then Checks while the load goes on.
+  const load = fork(LAUNCHER, ['--load', '--port', String(grpcPort), '--rps', String(rps)], { stdio: 'inherit' });
   children.push(load);
   const done = new Promise<{ sent: number; failed: number; seconds: number }>((resolve) => load.once('message', (m) => resolve(m as never)));
   await new Promise((r) => setTimeout(r, 3000));
@@ -293,10 +241,14 @@ async function main(): Promise<void> {
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
   };
   const m0 = await metricCpu();
+  const cpuLoad0 = loadAvg();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu1 = cpuSeconds(mixer.pid!);
   const m1 = await metricCpu();
   const window = (Date.now() - t0) / 1000;
+  const cpuLoad = `${cpuLoad0} → ${loadAvg()}`;
+  const busy = [await checkLatency(mixerAddress, floorAddress, checks, 2_000_000), await checkLatency(mixerAddress, floorAddress, checks, 3_000_000)];
+  load.send('stop');
   const result = await done;
   const vcpu = (cpu1 - cpu0) / window;
   const promText = await (await fetch(`http://127.0.0.1:${adminPort}/adapters/metrics`)).text();
@@ -305,12 +257,14 @@ async function main(): Promise<void> {
     .filter((l) => l.startsWith('istio_requests_total{'))
     .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 
-  // 2. Check latency on cache misses (after the load has finished).
-  const lat = await checkLatency(grpcPort, checks);
+  floorServer.kill('SIGTERM');
+
+  // 3. Mixer's own share, in-process.
   const inside = await checkInProcess(objects, checks);
 
+  const ms = (l: Latency): Record<string, unknown> => ({ p50Ms: Number(l.p50.toFixed(3)), p90Ms: Number(l.p90.toFixed(3)), p99Ms: Number(l.p99.toFixed(3)), maxMs: Number(l.max.toFixed(2)), denied: l.denied, cacheHits: l.cacheHits, loadAverage: l.load });
   const out = {
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
     report: {
       meshRps: rps,
       bagsPerSecond: rps * 2,
@@ -320,11 +274,14 @@ async function main(): Promise<void> {
       mixerCpuSecondsPerSecond: Number(vcpu.toFixed(4)),
       vcpuPer1000Rps: Number(((vcpu * 1000) / rps).toFixed(4)),
       crossCheckFromMetrics: Number((((m1 - m0) / window) * (1000 / rps)).toFixed(4)),
+      loadAverage: cpuLoad,
       goal: '≤ 0.06 vCPU per 1,000 rps',
     },
     checkCacheMiss: {
-      calls: checks,
-      overGrpc: { p50Ms: Number(lat.p50.toFixed(3)), p90Ms: Number(lat.p90.toFixed(3)), p99Ms: Number(lat.p99.toFixed(3)), maxMs: Number(lat.max.toFixed(3)), denied: lat.denied },
+      callsPerRun: checks,
+      client: "the sidecar's MixerChecker (mixer, floorNoopGrpcServer) and a grpc-js client (mixerViaGrpcJsClient), one call at a time, paired, unique attributes",
+      idleMixer: idle.map((r) => Object.fromEntries(Object.entries(r).map(([k, l]) => [k, ms(l)]))),
+      whileReporting: { meshRps: rps, runs: busy.map((r) => Object.fromEntries(Object.entries(r).map(([k, l]) => [k, ms(l)]))) },
       insideMixer: { p50Ms: Number(inside.p50.toFixed(3)), p99Ms: Number(inside.p99.toFixed(3)) },
       goal: 'p99 ≤ 1 ms',
     },
@@ -339,7 +296,12 @@ function cleanup(): void {
   for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
 }
 
-if (process.argv.includes('--load')) {
+if (process.argv.includes('--floor-server')) {
+  floorServerMain().catch((err: unknown) => {
+    process.stderr.write(`floor server: ${String(err)}\n`);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--load')) {
   loadMain().catch((err: unknown) => {
     process.stderr.write(`load: ${String(err)}\n`);
     process.exit(1);

@@ -100,6 +100,9 @@ async function heapOf(adminPort: number): Promise<{ heapUsedMb: number; heapTota
   return { heapUsedMb: read('nodejs_heap_size_used_bytes'), heapTotalMb: read('nodejs_heap_size_total_bytes'), externalMb: read('nodejs_external_memory_bytes') };
 }
 
+/** The 1-minute load average, rounded (the machine may be shared with other work). */
+const loadAvg = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
+
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
   const { ConfigBucketWriter } = fromPilot<{ ConfigBucketWriter: { connect(url: string): Promise<Writer> } }>('@mesh/pilot/testing');
   const log = (m: string): void => void process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 
+  const loadStart = loadAvg();
+  log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const nats = await NatsServerProcess.start();
   const writer = await ConfigBucketWriter.connect(nats.url);
   log(`config: ${SERVICES} services in ${NAMESPACES} namespaces, ${SCOPED ? 'a Sidecar per namespace' : 'no Sidecar'}`);
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
   }
   const pushCpu = sample(pid).cpuS - cpuBefore;
+  const loadPush = loadAvg();
   const pushWall = (Date.now() - pushStarted) / 1000;
   log(`config push: per proxy p50 ${percentile(perProxy, 50)} ms p99 ${percentile(perProxy, 99)} ms; all affected ACKed p50 ${percentile(perWrite, 50)} ms p99 ${percentile(perWrite, 99)} ms`);
 
@@ -219,6 +225,8 @@ async function main(): Promise<void> {
   const end = sample(pid);
   const summary = {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+    // The machine is shared: the 1-minute load average at the start, during the writes and at the end.
+    loadAverage: { start: loadStart, pushPhase: loadPush, end: loadAvg() },
     services: SERVICES,
     proxies: PROXIES,
     scoped: SCOPED,
@@ -228,6 +236,9 @@ async function main(): Promise<void> {
     perProxyP99Ms: percentile(perProxy, 99),
     allAckedP50Ms: percentile(perWrite, 50),
     allAckedP99Ms: percentile(perWrite, 99),
+    allAckedMaxMs: Math.max(...perWrite),
+    // Every write's "last affected proxy ACKed", in write order (a slow write shows where it fell).
+    allAckedPerWriteMs: perWrite,
     pushPhaseCpuPct: Math.round((100 * pushCpu) / pushWall),
     churnChanges: changes,
     churnResponses: counts,

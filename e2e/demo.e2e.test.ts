@@ -32,6 +32,13 @@ describe('mesh-local up (the demo)', () => {
     expect(out).toMatch(/booking requests: 300 sent, 300 ok, 0 failed/);
     expect(out).toMatch(/shipping-service versions seen: v1 \d+ \(\d+\.\d%\)\s+v2 \d+/);
     expect(out.match(/SYNCED\s+SYNCED\s+SYNCED\s+SYNCED/g)).toHaveLength(4);
+    // mTLS by default: the servers verified booking's SPIFFE identity (the demo's own client came in plaintext).
+    expect(out).toMatch(/inventory-v1\s+spiffe:\/\/cluster\.local\/ns\/default\/sa\/booking \d+\n/);
+    expect(out).toMatch(/shipping-v1\s+spiffe:\/\/cluster\.local\/ns\/default\/sa\/booking \d+\n/);
+    expect(out).toMatch(/booking-v1\s+plaintext 300\n/);
+    // Pilot's mTLS xDS port serves the certificate its agent obtained from Citadel.
+    expect(out).toMatch(/pilot-agent Pilot's certificate from Citadel/);
+    expect(out).toMatch(/pilot\s+xds 127\.0\.0\.1:\d+, mTLS :\d+/);
 
     const pids = descendants(child.pid!);
     expect(pids.length).toBeGreaterThanOrEqual(12); // 4 control-plane services + 4 apps + 4 sidecars

@@ -1,12 +1,13 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { binPath, Supervisor } from '@mesh/local-mesh';
 import type { Supervised } from '@mesh/local-mesh';
-import { parsePrometheus, runCli } from '@mesh/meshctl';
+import { GalleyClient, parsePrometheus, runCli } from '@mesh/meshctl';
 import { freePort, NatsServerProcess } from '@mesh/runtime';
 
 /**
@@ -23,6 +24,10 @@ const POD_IF = `mip${tag}p`;
 const octet = 100 + (process.pid % 150);
 const HOST_IP = `10.213.${octet}.1`;
 const POD_IP = `10.213.${octet}.2`;
+/** The TCP service's address (a ServiceEntry VIP): routed nowhere; only the pod's redirect makes it work. */
+const TCP_VIP = `10.213.${octet}.200`;
+const TCP_PORT = 7000;
+const TCP_CLUSTER = 'outbound|7000||tcp-echo.mesh.test';
 /** The injector's defaults (Istio's): proxy UID, outbound, inbound and admin ports. */
 const UID = 1337;
 const PROXY = { outbound: 15001, inbound: 15006, admin: 15000 };
@@ -51,6 +56,19 @@ const CLIENT = `const [url, host] = process.argv.slice(1); const u = new URL(url
 require('http').get({ host: u.hostname, port: u.port, path: u.pathname, headers: host ? { host } : {}, timeout: 10000 }, (res) => {
   let body = ''; res.on('data', (d) => (body += d)); res.on('end', () => process.stdout.write(JSON.stringify({ status: res.statusCode, headers: res.headers, body })));
 }).on('error', (e) => { process.stderr.write(e.message); process.exit(1); });`;
+
+/** A plain TCP client: connect, send the text, half-close, print what came back. */
+const TCP_CLIENT = `const [host, port, text] = process.argv.slice(1); let got = '';
+const s = require('net').connect({ host, port: Number(port), allowHalfOpen: true }, () => s.end(text));
+s.setTimeout(10000, () => s.destroy(new Error('timeout')));
+s.on('data', (d) => (got += d)); s.on('end', () => process.stdout.write(got)); s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); });`;
+
+/** A TCP exchange by a separate client process in the pod; resolves with what the server sent back. */
+function tcpFromPod(host: string, port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['netns', 'exec', NS, process.execPath, '-e', TCP_CLIENT, host, String(port), text], { timeout: 20_000 }, (err, out) => (err ? reject(err) : resolve(out)));
+  });
+}
 
 /**
  * An HTTP GET by a separate client process, from a namespace and user as given; status, header
@@ -104,6 +122,9 @@ function removeNamespace(): void {
   let sup: Supervisor;
   let direct: http.Server;
   let echo: http.Server;
+  let tcpEcho: net.Server;
+  const tcpPeers: string[] = [];
+  let galleyApi: GalleyClient;
   let directHits = 0;
   let directPort = 0;
   let podProcs: Supervised[] = [];
@@ -121,6 +142,8 @@ function removeNamespace(): void {
     inNs(['ip', 'addr', 'add', `${POD_IP}/30`, 'dev', POD_IF]);
     inNs(['ip', 'link', 'set', POD_IF, 'up']);
     inNs(['ip', 'link', 'set', 'lo', 'up']);
+    // The pod's way out, as a pod has one: addresses beyond the link (the TCP service's VIP) are routable.
+    inNs(['ip', 'route', 'add', 'default', 'via', HOST_IP]);
 
     // On the host: a server the client addresses directly, and the "echo" service behind its own sidecar.
     direct = http.createServer((_req, res) => {
@@ -131,12 +154,35 @@ function removeNamespace(): void {
     directPort = (direct.address() as AddressInfo).port;
     echo = http.createServer((req, res) => res.end(JSON.stringify({ service: 'echo', host: req.headers.host, requestId: req.headers['x-request-id'] ?? null })));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    // A TCP (non-HTTP) service on the host, known to the mesh only by a ServiceEntry with a VIP.
+    tcpEcho = net.createServer({ allowHalfOpen: true }, (s) => {
+      tcpPeers.push(s.remoteAddress ?? '');
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('end', () => s.end(`tcp-echo: ${got}`));
+      s.on('error', () => s.destroy());
+    });
+    await new Promise<void>((r) => tcpEcho.listen(0, HOST_IP, r));
 
     nats = await NatsServerProcess.start();
     sup = new Supervisor(path.join(dir, 'logs'));
     const ports = { galleyApi: await freePort(), galleyAdmin: await freePort(), xds: await freePort(), pilotAdmin: await freePort() };
     const galley = sup.start('galley', process.execPath, [binPath('galley')], { MESH_NATS_URL: nats.url, MESH_GALLEY_API_PORT: String(ports.galleyApi), MESH_ADMIN_PORT: String(ports.galleyAdmin), MESH_GALLEY_ANONYMOUS: 'true' });
     await sup.waitReady(galley, async () => (await fetch(`http://127.0.0.1:${ports.galleyAdmin}/healthz/ready`)).ok, 30_000);
+    galleyApi = new GalleyClient(`http://127.0.0.1:${ports.galleyApi}`);
+    await galleyApi.apply({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'ServiceEntry',
+      metadata: { name: 'tcp-echo', namespace: 'default' },
+      spec: {
+        hosts: ['tcp-echo.mesh.test'],
+        addresses: [TCP_VIP],
+        ports: [{ number: TCP_PORT, name: 'tcp', protocol: 'TCP' }],
+        location: 'MESH_EXTERNAL',
+        resolution: 'STATIC',
+        endpoints: [{ address: HOST_IP, ports: { tcp: (tcpEcho.address() as AddressInfo).port } }],
+      },
+    });
     const pilot = sup.start('pilot', process.execPath, [binPath('pilot')], { MESH_NATS_URL: nats.url, MESH_PILOT_XDS_PORT: String(ports.xds), MESH_ADMIN_PORT: String(ports.pilotAdmin) });
     await sup.waitReady(pilot, async () => (await fetch(`http://127.0.0.1:${ports.pilotAdmin}/healthz/ready`)).ok, 30_000);
     const echoSidecar = { inbound: await freePort(), outbound: await freePort(), admin: await freePort() };
@@ -184,12 +230,13 @@ function removeNamespace(): void {
         MESH_SIDECAR_OUTBOUND_PORT: String(PROXY.outbound),
         MESH_SIDECAR_INBOUND_PORT: String(PROXY.inbound),
         MESH_ADMIN_PORT: String(PROXY.admin),
+        MESH_SIDECAR_ACCESS_LOG_PATH: path.join(dir, 'app-a-access.log'),
       }),
     );
     // Ready means it has its config from Pilot: its own connection to Pilot went out unredirected.
     await waitFor('the pod sidecar to be ready', async () => (await httpGet(fromPod, `http://127.0.0.1:${PROXY.admin}/ready`)).status === 200, 60_000);
     // ... and Pilot has the echo endpoint for it.
-    await waitFor('the echo route', async () => (await httpGet(fromPod, `http://${HOST_IP}:${directPort}/`, 'echo')).body.includes('"service":"echo"'), 30_000);
+    await waitFor('the echo route', async () => (await httpGet(fromPod, `http://${HOST_IP}:80/`, 'echo')).body.includes('"service":"echo"'), 30_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -198,14 +245,23 @@ function removeNamespace(): void {
     await nats?.stop();
     await new Promise((r) => direct?.close(r));
     await new Promise((r) => echo?.close(r));
+    await new Promise((r) => tcpEcho?.close(r));
     removeNamespace();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const requests = async (direction: 'inbound' | 'outbound'): Promise<number> =>
+  const requests = async (direction: 'inbound' | 'outbound', cluster?: string): Promise<number> =>
     parsePrometheus((await httpGet(fromPod, `http://127.0.0.1:${PROXY.admin}/stats/prometheus`)).body, new Set(['mesh_sidecar_requests_total']))
-      .filter((s) => s.labels['direction'] === direction)
+      .filter((s) => s.labels['direction'] === direction && (cluster === undefined || s.labels['cluster'] === cluster))
       .reduce((n, s) => n + s.value, 0);
+  /** The pod sidecar's access log entries (JSON lines) for a cluster. */
+  const accessLog = (cluster: string): Array<Record<string, unknown>> =>
+    fs
+      .readFileSync(path.join(dir, 'app-a-access.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e['upstream_cluster'] === cluster);
 
   it('the init container installs the rules the injector generated, in the pod namespace only', () => {
     const rules = init.env.find((e) => e.name === RULES_ENV)!.value;
@@ -217,9 +273,10 @@ function removeNamespace(): void {
     expect(run('iptables-save', ['-t', 'nat'])).not.toContain('MESH_OUTPUT');
   });
 
-  it("sends an unmodified client's outbound request through the sidecar, which routes it by Host to the echo service", async () => {
+  it("sends an unmodified client's outbound request through the sidecar: the port-80 listener routes it by Host to the echo service", async () => {
     const before = { direct: directHits, outbound: await requests('outbound') };
-    const res = await httpGet(fromPod, `http://${HOST_IP}:${directPort}/api`, 'echo');
+    // Nothing listens on the address dialled: the sidecar hands the connection to 0.0.0.0_80 by its original destination.
+    const res = await httpGet(fromPod, `http://${HOST_IP}:80/api`, 'echo');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body) as { service: string; requestId: string | null };
     expect(body.service).toBe('echo');
@@ -242,6 +299,47 @@ function removeNamespace(): void {
     expect(res).toMatchObject({ status: 200, body: 'app-a' });
     expect(res.headers).toContain('x-envoy-upstream-service-time');
     expect(await requests('inbound')).toBe(before + 1);
+  });
+
+  it('relays a TCP (non-HTTP) service dialled at its VIP through the sidecar: the <VIP>_7000 listener, tcp_proxy to its endpoint', async () => {
+    const tcpEchoPort = (tcpEcho.address() as AddressInfo).port;
+    const before = { stats: await requests('outbound', TCP_CLUSTER), peers: tcpPeers.length };
+    expect(await tcpFromPod(TCP_VIP, TCP_PORT, 'ping')).toBe('tcp-echo: ping');
+    // The VIP exists nowhere: only the sidecar, which read the original destination, could reach the endpoint.
+    expect(tcpPeers.slice(before.peers)).toEqual([POD_IP]);
+    await waitFor('the TCP connection in the sidecar stats', async () => (await requests('outbound', TCP_CLUSTER)) === before.stats + 1, 10_000);
+    await waitFor('the TCP connection in the access log', () => accessLog(TCP_CLUSTER).some((e) => e['protocol'] === null && e['bytes_received'] === 4 && e['upstream_host'] === `${HOST_IP}:${tcpEchoPort}`), 10_000);
+  });
+
+  it('lets a connection to an address the mesh does not know out to that address under ALLOW_ANY (PassthroughCluster)', async () => {
+    const before = { direct: directHits, passthrough: await requests('outbound', 'PassthroughCluster') };
+    expect(await httpGet(fromPod, `http://${HOST_IP}:${directPort}/`)).toMatchObject({ status: 200, body: 'direct' });
+    expect(directHits).toBe(before.direct + 1);
+    await waitFor('the passthrough connection in the sidecar stats', async () => (await requests('outbound', 'PassthroughCluster')) === before.passthrough + 1, 10_000);
+    expect(accessLog('PassthroughCluster').some((e) => e['upstream_host'] === `${HOST_IP}:${directPort}`)).toBe(true);
+  });
+
+  it('refuses it under REGISTRY_ONLY (BlackHoleCluster; unknown HTTP hosts get 502) while mesh services still work', async () => {
+    await galleyApi.apply({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'Sidecar',
+      metadata: { name: 'default', namespace: 'default' },
+      spec: { egress: [{ hosts: ['*/*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } },
+    });
+    const refused = async (): Promise<boolean> =>
+      httpGet(fromPod, `http://${HOST_IP}:${directPort}/`).then(
+        () => false,
+        () => true,
+      );
+    await waitFor('REGISTRY_ONLY at the pod sidecar', refused, 30_000);
+    const before = { direct: directHits, blackhole: await requests('outbound', 'BlackHoleCluster') };
+    expect(await refused()).toBe(true);
+    expect(directHits).toBe(before.direct);
+    await waitFor('the refused connection in the sidecar stats', async () => (await requests('outbound', 'BlackHoleCluster')) === before.blackhole + 1, 10_000);
+    expect(accessLog('BlackHoleCluster').at(-1)).toMatchObject({ response_flags: 'UH' });
+    expect((await httpGet(fromPod, `http://${HOST_IP}:80/`, 'unknown.example')).status).toBe(502);
+    expect(await tcpFromPod(TCP_VIP, TCP_PORT, 'still')).toBe('tcp-echo: still');
+    expect((await httpGet(fromPod, `http://${HOST_IP}:80/`, 'echo')).body).toContain('"service":"echo"');
   });
 
   it('leaves nothing behind: the namespace, its veth pair and its rules go with it', async () => {

@@ -44,7 +44,7 @@ describe('meshctl proxy-status, proxy-config, top and token against the running 
     while (!out.includes('Press Ctrl-C') && demo.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     if (!out.includes('Press Ctrl-C')) throw new Error(`the demo did not come up:\n${out}`);
     pids = descendants(demo.pid!);
-    env['MESH_PILOT_ADMIN_URL'] = `http://127.0.0.1:${/pilot\s+xds \S+\s+\(admin :(\d+)/.exec(out)![1]}`;
+    env['MESH_PILOT_ADMIN_URL'] = `http://127.0.0.1:${/pilot\s+xds [^(]+\(admin :(\d+)/.exec(out)![1]}`;
     env['MESH_CITADEL_ADMIN_URL'] = `http://127.0.0.1:${/citadel\s+grpc\+tls \S+\s+\(admin :(\d+)/.exec(out)![1]}`;
     env['MESH_CITADEL_ADMIN_TOKEN_FILE'] = path.join(runDir, 'citadel-admin.token');
     env['NO_COLOR'] = '1';

@@ -25,8 +25,22 @@ const RENAMES: ReadonlyArray<[RegExp, string]> = [
   [/"reviews"/g, '"booking-service"'],
   [/"v3"/g, '"v1"'],
   [/destination: productpage/g, 'destination: booking-service'],
+  [/- name: productpage/g, '- name: booking-service'], // the QuotaSpecBinding's service
   [/redis-release-master:6379/g, '127.0.0.1:6379'],
 ];
+
+/**
+ * Sidecars cache Check answers for as long as the adapter says (denier 5 s, listchecker 5 min, as in
+ * Istio): 1 s here, so that a policy change or deletion is seen within a second or two.
+ */
+function shortValidity(docs: readonly ConfigResource[]): ConfigResource[] {
+  return docs.map((d) => {
+    if (d.kind !== 'handler') return d;
+    const adapter = d.spec['compiledAdapter'];
+    const key = adapter === 'denier' ? 'validDuration' : adapter === 'listchecker' ? 'cachingInterval' : undefined;
+    return key ? { ...d, spec: { ...d.spec, params: { ...(d.spec['params'] as object), [key]: '1s' } } } : d;
+  });
+}
 
 function corpusDocs(file: string, tmp: string, edit: (text: string) => string = (t) => t): ConfigResource[] {
   let text = fs.readFileSync(path.join(CORPUS, file), 'utf8');
@@ -120,9 +134,10 @@ describe('Mixer policy and telemetry through the whole mesh', () => {
       privateNats: true,
       readyTimeoutMs: 30000,
       extraEnv: {
-        mixer: { MESH_MIXER_ADAPTER_METRICS_PORT: '0', MESH_MIXER_REDIS_KEY_PREFIX: redisPrefix, MESH_MIXER_ADAPTER_PATH: adapterDir },
-        // Istio's QuotaSpec for every workload: one unit of requestcountquota per request.
-        sidecar: { MESH_SIDECAR_MIXER_QUOTAS: 'requestcountquota:1' },
+        // No MESH_SIDECAR_MIXER_QUOTAS: the sample's QuotaSpecBinding decides which service is charged.
+        // Check answers are cached by the sidecars (1 min by default, as in Istio): 1 s here, so that
+        // each policy change below is seen within a second.
+        mixer: { MESH_MIXER_ADAPTER_METRICS_PORT: '0', MESH_MIXER_REDIS_KEY_PREFIX: redisPrefix, MESH_MIXER_ADAPTER_PATH: adapterDir, MESH_MIXER_CHECK_VALID_DURATION_MS: '1000' },
       },
     });
     await mesh.start();
@@ -174,16 +189,17 @@ describe('Mixer policy and telemetry through the whole mesh', () => {
   });
 
   it('denies booking → shipping by labels (denier) and allows it again once the rule is deleted', async () => {
-    const docs = corpusDocs('bookinfo-policy-mixer-rule-deny-label.yaml', tmp);
+    const docs = shortValidity(corpusDocs('bookinfo-policy-mixer-rule-deny-label.yaml', tmp));
     await applyAll(docs);
     const denied = await eventually(booking, (r) => r.status === 502, 'bookings to fail on the denied shipping call');
     expect(denied.json).toMatchObject({ upstreamStatus: { inventory: 200, shipping: 403 }, shipping: 'PERMISSION_DENIED:denyreviewsv3handler.handler.default:Not allowed' });
     await deleteAll(docs);
+    await sleep(1200); // denials the sidecars cached expire
     await eventually(booking, (r) => r.status === 200, 'bookings to succeed again');
   });
 
   it('lets only whitelisted versions call shipping (listchecker), following a live change of the list', async () => {
-    const docs = corpusDocs('bookinfo-policy-mixer-rule-deny-whitelist.yaml', tmp);
+    const docs = shortValidity(corpusDocs('bookinfo-policy-mixer-rule-deny-whitelist.yaml', tmp));
     await applyAll(docs);
     await eventually(mixerConfig, (c) => c.rules.some((r) => r.name === 'checkversion.rule.default') && c.handlers.some((h) => h.name === 'whitelist.handler.default' && h.live), 'the whitelist rule');
     expect((await booking()).status).toBe(200); // booking is v1: whitelisted by ["v1", "v2"]
@@ -192,11 +208,19 @@ describe('Mixer policy and telemetry through the whole mesh', () => {
     const denied = await eventually(booking, (r) => r.status === 502, 'v1 to be refused');
     expect(denied.json).toMatchObject({ upstreamStatus: { shipping: 404 }, shipping: 'NOT_FOUND:whitelist.handler.default:v1 is not whitelisted' });
     await deleteAll(docs);
+    await sleep(1200); // denials the sidecars cached expire
     await eventually(booking, (r) => r.status === 200, 'bookings to succeed again');
   });
 
-  it('rate limits booking-service to 2 requests per 5 s (memquota), answering 429', async () => {
+  it('rate limits booking-service to 2 requests per 5 s (memquota, QuotaSpecBinding), answering 429', async () => {
     const docs = corpusDocs('bookinfo-policy-mixer-rule-productpage-ratelimit.yaml', tmp);
+    // The binding first names another service: booking-service is not charged.
+    const unbound = docs.map((d) => (d.kind === 'QuotaSpecBinding' ? { ...d, spec: { ...d.spec, services: [{ name: 'inventory-service', namespace: 'default' }] } } : d));
+    await applyAll(unbound);
+    await eventually(mixerConfig, (c) => c.rules.some((r) => r.name === 'quota.rule.istio-system') && c.handlers.some((h) => h.name === 'quotahandler.handler.istio-system' && h.live), 'the quota rule');
+    const free: number[] = [];
+    for (let i = 0; i < 4; i++) free.push((await booking()).status);
+    expect(free).toEqual([200, 200, 200, 200]);
     await applyAll(docs);
     await eventually(booking, (r) => r.status === 429, 'the rate limit');
     await sleep(5500); // the 5 s rolling window empties

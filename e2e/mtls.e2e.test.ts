@@ -3,17 +3,16 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { startTestCitadel } from '@mesh/citadel/testing';
 import type { TestCitadel } from '@mesh/citadel/testing';
-import { pilotSettingSpecs, startPilot } from '@mesh/pilot';
 import type { RunningPilot } from '@mesh/pilot';
 import { ConfigBucketWriter } from '@mesh/pilot/testing';
 import { parseSettings } from '@mesh/runtime';
 import { NatsServerProcess, silentLogger } from '@mesh/runtime/testing';
-import { buildSidecarConfig, CertificateAgent, Sidecar, sidecarSettingSpecs, xdsMtlsCredentials } from '@mesh/sidecar';
-import type { RequestInfo } from '@mesh/sidecar';
-import { startTestUpstream } from '@mesh/sidecar/testing';
-import type { TestUpstream } from '@mesh/sidecar/testing';
+import { buildSidecarConfig, CERTIFICATE_FILES, CertificateAgent, CertificateFileWriter, Sidecar, sidecarSettingSpecs, xdsMtlsCredentials } from '@mesh/sidecar';
+import { httpGet as get, startTestPilot, startTestWorkload, stopTestWorkload, waitFor } from './in-process-mesh.js';
+import type { TestWorkload } from './in-process-mesh.js';
 
 /**
  * Mutual TLS between sidecars, end to end on loopback: real Citadel (issuing every identity,
@@ -24,25 +23,7 @@ import type { TestUpstream } from '@mesh/sidecar/testing';
 const logger = silentLogger();
 const PILOT_SAN = 'spiffe://cluster.local/ns/mesh-system/sa/pilot';
 
-interface Workload {
-  readonly sidecar: Sidecar;
-  readonly agent: CertificateAgent;
-  readonly app: TestUpstream | undefined;
-  readonly seen: RequestInfo[];
-}
-
-/** A plain HTTP GET on 127.0.0.1 (no agent: a fresh connection); resolves with the status or the error code. */
-function get(port: number, host: string, pathname = '/'): Promise<{ status: number } | { error: string }> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, headers: { host }, agent: false, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    req.end();
-  });
-}
+type Workload = TestWorkload & { readonly agent: CertificateAgent };
 
 /** `openssl s_client` sending one HTTP request; resolves with everything it printed. */
 function sClient(port: number, args: string[]): Promise<string> {
@@ -51,14 +32,6 @@ function sClient(port: number, args: string[]): Promise<string> {
     const child = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet', ...args], { timeout: 15_000 }, (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`));
     child.stdin?.end('GET / HTTP/1.1\r\nhost: httpbin\r\nconnection: close\r\n\r\n');
   });
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) and Pilot on 15011', () => {
@@ -71,6 +44,8 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
   let strict: Workload;
   let permissive: Workload;
   let client: Workload;
+  let pilotAgent: CertificateAgent | undefined;
+  let pilotFiles: CertificateFileWriter | undefined;
 
   async function agentFor(namespace: string, serviceAccount: string, ttlSeconds = 3600): Promise<CertificateAgent> {
     const token = await citadel.issueToken(namespace, serviceAccount);
@@ -80,69 +55,44 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
   /** A sidecar with its agent (and app, when it serves a service); xDS over Pilot's mTLS port unless `plaintextXds`. */
   async function startWorkload(o: { service?: string; namespace: string; serviceAccount: string; ttlSeconds?: number; plaintextXds?: boolean }): Promise<Workload> {
     const agent = await agentFor(o.namespace, o.serviceAccount, o.ttlSeconds);
-    const app = o.service ? await startTestUpstream(o.service) : undefined;
-    const parsed = parseSettings(sidecarSettingSpecs, [], {
-      MESH_SIDECAR_PILOT_ADDRESS: `localhost:${o.plaintextXds ? pilot.xdsPort : pilot.xdsTlsPort}`,
-      MESH_SIDECAR_OUTBOUND_PORT: '0',
-      MESH_SIDECAR_INBOUND_PORT: '0',
-      MESH_SIDECAR_INBOUND_BIND_HOST: '127.0.0.1',
-      MESH_ADMIN_PORT: '0',
-      MESH_SIDECAR_NAMESPACE: o.namespace,
-      MESH_SIDECAR_SERVICE_ACCOUNT: o.serviceAccount,
-      MESH_SIDECAR_LABELS: o.service ? `app=${o.service}` : 'role=client',
-      MESH_DRAIN_MS: '300',
-      ...(o.service ? { MESH_SIDECAR_SERVICE: o.service, MESH_SIDECAR_APP_PORT: String(app!.port) } : {}),
-    });
-    if (parsed.help) throw new Error('unexpected help');
-    const seen: RequestInfo[] = [];
-    const sidecar = new Sidecar({
-      config: buildSidecarConfig(parsed.settings),
-      logger,
-      identity: agent,
-      components: [{ name: 'identity', start: () => agent.start(), stop: () => agent.stop() }],
-      observers: [{ onRequestComplete: (i) => seen.push(i) }],
+    const w = await startTestWorkload({
+      pilotAddress: `localhost:${o.plaintextXds ? pilot.xdsPort : pilot.xdsTlsPort}`,
+      namespace: o.namespace,
+      serviceAccount: o.serviceAccount,
+      service: o.service,
+      agent,
       ...(o.plaintextXds ? {} : { xdsCredentials: xdsMtlsCredentials(agent, PILOT_SAN) }),
+      logger,
     });
-    const w = { sidecar, agent, app, seen };
-    workloads.push(w);
-    await sidecar.start();
-    await sidecar.whenSynced(20_000);
-    return w;
+    const workload = { ...w, agent };
+    workloads.push(workload);
+    return workload;
   }
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-mtls-e2e-'));
     nats = await NatsServerProcess.start();
     citadel = await startTestCitadel({ logger });
-    // Pilot's own identity, obtained the way a sidecar agent does (bootstrap token → CSR → Citadel), kept in files.
-    const pilotAgent = await agentFor('mesh-system', 'pilot');
-    const pilotCert = await pilotAgent.start();
-    await pilotAgent.stop();
-    const files = { cert: path.join(dir, 'pilot.crt'), key: path.join(dir, 'pilot.key'), root: path.join(dir, 'root.crt') };
-    fs.writeFileSync(files.cert, pilotCert.certChainPem.join('\n'));
-    fs.writeFileSync(files.key, pilotCert.keyPem, { mode: 0o600 });
+    // Pilot's own identity from Citadel like a workload's: an agent (what `mesh-sidecar --mode agent
+    // --cert-output-dir` runs) keeps it in the files Pilot reads, rotating it there.
+    pilotAgent = await agentFor('mesh-system', 'pilot', 8);
+    await pilotAgent.start();
+    pilotFiles = new CertificateFileWriter(pilotAgent, path.join(dir, 'pilot-certs'), logger);
+    pilotFiles.start();
+    const files = { cert: path.join(dir, 'pilot-certs', CERTIFICATE_FILES.chain), key: path.join(dir, 'pilot-certs', CERTIFICATE_FILES.key), root: path.join(dir, 'root.crt') };
     fs.writeFileSync(files.root, citadel.rootCertPem);
     writer = await ConfigBucketWriter.connect(nats.url);
     await writer.put('PeerAuthentication', 'strict', 'default', { mtls: { mode: 'STRICT' } });
     await writer.put('PeerAuthentication', 'permissive', 'default', { mtls: { mode: 'PERMISSIVE' } });
     // Fresh upstream connections every few requests, so rotation is exercised by new handshakes too.
     await writer.put('DestinationRule', 'strict', 'httpbin', { host: 'httpbin.strict.svc.cluster.local', trafficPolicy: { connectionPool: { http: { maxRequestsPerConnection: 5 } } } });
-    const parsed = parseSettings(pilotSettingSpecs, [], {
-      MESH_NATS_URL: nats.url,
-      MESH_PILOT_XDS_PORT: '0',
+    pilot = await startTestPilot(nats.url, logger, {
       MESH_PILOT_XDS_TLS_PORT: '0',
-      MESH_PILOT_XDS_HOST: '127.0.0.1',
-      MESH_ADMIN_PORT: '0',
-      MESH_ADMIN_HOST: '127.0.0.1',
-      MESH_PILOT_DEBOUNCE_MS: '20',
-      MESH_PILOT_DEBOUNCE_MAX_MS: '200',
-      MESH_DRAIN_MS: '300',
       MESH_PILOT_TLS_CERT_FILE: files.cert,
       MESH_PILOT_TLS_KEY_FILE: files.key,
       MESH_PILOT_TLS_ROOT_CERT_FILE: files.root,
+      MESH_PILOT_TLS_REFRESH_MS: '500',
     });
-    if (parsed.help) throw new Error('unexpected help');
-    pilot = await startPilot(parsed.settings, logger);
     strict = await startWorkload({ service: 'httpbin', namespace: 'strict', serviceAccount: 'httpbin', ttlSeconds: 8 });
     permissive = await startWorkload({ service: 'httpbin', namespace: 'permissive', serviceAccount: 'httpbin', plaintextXds: true });
     client = await startWorkload({ namespace: 'default', serviceAccount: 'sleep', ttlSeconds: 8 });
@@ -154,11 +104,10 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workloads.reverse()) {
-      await w.sidecar.stop();
-      await w.app?.close();
-    }
+    for (const w of workloads.reverse()) await stopTestWorkload(w);
     await pilot?.stop();
+    pilotFiles?.stop();
+    await pilotAgent?.stop();
     await writer?.close();
     await citadel?.cleanup();
     await nats?.stop();
@@ -204,6 +153,26 @@ describe('mutual TLS between sidecars (PeerAuthentication, auto mTLS, rotation) 
     // Plaintext on the mTLS port gets nothing either.
     const plain = await get(pilot.xdsTlsPort!, 'pilot');
     expect('error' in plain || plain.status !== 200).toBe(true);
+  });
+
+  it('serves the certificate the agent rotates into its files on the mTLS xDS port (Pilot certified by Citadel like a workload)', async () => {
+    const caller = await agentFor('default', 'probe');
+    const cert = await caller.start();
+    await caller.stop();
+    const servedSerial = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: pilot.xdsTlsPort!, ca: citadel.rootCertPem, cert: cert.certChainPem.join('\n'), key: cert.keyPem, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined }, () => {
+          const serial = s.getPeerCertificate().serialNumber;
+          s.destroy();
+          resolve(serial.toUpperCase());
+        });
+        s.on('error', reject);
+      });
+    const first = await servedSerial();
+    const rotations = pilotAgent!.state().rotations;
+    await waitFor('a rotated Pilot certificate on the xDS port', async () => pilotAgent!.state().rotations > rotations && (await servedSerial()) === pilotAgent!.current()?.serial, 20_000);
+    expect(await servedSerial()).not.toBe(first);
+    expect(client.sidecar.state.synced).toBe(true);
   });
 
   it('refuses openssl s_client without a client certificate at a STRICT workload, and answers one with a mesh certificate', async () => {

@@ -3,6 +3,9 @@
 # Multi-stage: the build stage installs the workspace and builds @mesh/sidecar with its workspace
 # dependencies; `pnpm deploy` copies that one package with its production dependencies only, and
 # the runtime stage runs it as a non-root user (read-only root filesystem in the manifests).
+# Debian (glibc) on purpose: the sidecar reads SO_ORIGINAL_DST through koffi, whose prebuilt binary
+# ships in the npm package (linux_x64/arm64 for glibc; musl builds exist too, and libc is then found
+# in the process) - no compiler, no install script.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 RUN npm i -g pnpm@10.34.9

@@ -25,6 +25,8 @@ export interface LocalMeshOptions {
 }
 
 const NAMESPACE = 'default';
+/** Where Pilot's identity lives (the sidecars' default expected Pilot SAN). */
+const PILOT_NAMESPACE = 'mesh-system';
 
 async function httpOk(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -157,19 +159,61 @@ export class LocalMesh {
       { MESH_GALLEY_API_PORT: String(plan.galley.apiPort), MESH_GALLEY_ANONYMOUS: 'true', MESH_NATS_URL: this.natsUrl },
       `api ${this.galleyUrl}`,
     );
-    await this.startService('pilot', plan.pilot.adminPort, { MESH_PILOT_XDS_PORT: String(plan.pilot.xdsPort), MESH_NATS_URL: this.natsUrl }, `xds 127.0.0.1:${plan.pilot.xdsPort}`);
+    const certs = await this.startPilotAgent();
+    await this.startService(
+      'pilot',
+      plan.pilot.adminPort,
+      {
+        MESH_PILOT_XDS_PORT: String(plan.pilot.xdsPort),
+        MESH_PILOT_XDS_TLS_PORT: String(plan.pilot.xdsTlsPort),
+        MESH_PILOT_TLS_CERT_FILE: path.join(certs, 'cert-chain.pem'),
+        MESH_PILOT_TLS_KEY_FILE: path.join(certs, 'key.pem'),
+        MESH_PILOT_TLS_ROOT_CERT_FILE: path.join(certs, 'root-cert.pem'),
+        MESH_NATS_URL: this.natsUrl,
+      },
+      `xds 127.0.0.1:${plan.pilot.xdsPort}, mTLS :${plan.pilot.xdsTlsPort}`,
+    );
     await this.startService('mixer', plan.mixer.adminPort, { MESH_MIXER_GRPC_PORT: String(plan.mixer.grpcPort), MESH_MIXER_ADAPTER_METRICS_PORT: String(plan.mixer.adapterMetricsPort), MESH_NATS_URL: this.natsUrl }, `grpc 127.0.0.1:${plan.mixer.grpcPort}`);
   }
 
+  /**
+   * Pilot's identity from Citadel like a workload's (Istio 1.4's pilot-agent): the sidecar binary in
+   * agent mode keeps `spiffe://cluster.local/ns/mesh-system/sa/pilot` in files Pilot's mTLS xDS port
+   * reads (and re-reads after each rotation). Resolves with the directory once the files exist.
+   */
+  private async startPilotAgent(): Promise<string> {
+    const dir = path.join(this.opts.runDir, 'pilot-certs');
+    fs.rmSync(dir, { recursive: true, force: true });
+    const tokenFile = await this.bootstrapToken({ name: 'pilot-agent', serviceAccount: 'pilot' }, PILOT_NAMESPACE);
+    const agent = this.supervisor.start(
+      'pilot-agent',
+      process.execPath,
+      [binPath('sidecar')],
+      this.env('sidecar', {
+        MESH_SIDECAR_MODE: 'agent',
+        MESH_SIDECAR_CERT_OUTPUT_DIR: dir,
+        MESH_SIDECAR_NAMESPACE: PILOT_NAMESPACE,
+        MESH_SIDECAR_SERVICE_ACCOUNT: 'pilot',
+        MESH_SIDECAR_CITADEL_ADDRESS: `127.0.0.1:${this.plan.citadel.grpcPort}`,
+        MESH_SIDECAR_CITADEL_ROOT_CERT_FILE: path.join(this.opts.runDir, 'citadel', 'root-cert.pem'),
+        MESH_SIDECAR_CITADEL_TOKEN_FILE: tokenFile,
+      }),
+    );
+    const files = ['cert-chain.pem', 'key.pem', 'root-cert.pem'].map((f) => path.join(dir, f));
+    await this.supervisor.waitReady(agent, async () => files.every((f) => fs.existsSync(f)), this.opts.readyTimeoutMs ?? 30000);
+    this.progress(`  ✓ pilot-agent Pilot's certificate from Citadel in ${dir}  (pid ${agent.pid})`);
+    return dir;
+  }
+
   /** Asks Citadel (with the admin token) for a bootstrap token for one identity; stores it 0600. */
-  private async bootstrapToken(w: WorkloadPlan): Promise<string> {
+  private async bootstrapToken(w: Pick<WorkloadPlan, 'name' | 'serviceAccount'>, namespace = NAMESPACE): Promise<string> {
     const dir = path.join(this.opts.runDir, 'tokens');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const adminToken = fs.readFileSync(path.join(this.opts.runDir, 'citadel-admin.token'), 'utf8').trim();
     const res = await fetch(`http://127.0.0.1:${this.plan.citadel.adminPort}/v1/bootstrap-tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ namespace: NAMESPACE, serviceAccount: w.serviceAccount, ttlSeconds: 7 * 86400 }),
+      body: JSON.stringify({ namespace, serviceAccount: w.serviceAccount, ttlSeconds: 7 * 86400 }),
       signal: AbortSignal.timeout(5000),
     });
     if (!res.ok) throw new Error(`Citadel refused a bootstrap token for ${w.serviceAccount}: ${res.status} ${await res.text()}`);
@@ -213,10 +257,16 @@ export class LocalMesh {
         MESH_SIDECAR_CITADEL_ROOT_CERT_FILE: path.join(this.opts.runDir, 'citadel', 'root-cert.pem'),
         MESH_SIDECAR_CITADEL_TOKEN_FILE: tokenFile,
         MESH_SIDECAR_MIXER_ADDRESS: `127.0.0.1:${this.plan.mixer.grpcPort}`,
+        MESH_SIDECAR_ACCESS_LOG_PATH: this.accessLogPath(w),
       }),
     );
     await this.supervisor.waitReady(sidecar, () => httpOk(`http://127.0.0.1:${w.adminPort}/healthz/live`), this.opts.readyTimeoutMs ?? 30000);
     this.progress(`  ✓ ${`${w.service} ${w.version}`.padEnd(22)} app :${w.appPort}  sidecar out :${w.outboundPort} in :${w.inboundPort} admin :${w.adminPort}`);
+  }
+
+  /** Where a workload's sidecar writes its access log (JSON lines; the summary reads callers' identities from it). */
+  accessLogPath(w: Pick<WorkloadPlan, 'name'>): string {
+    return path.join(this.opts.runDir, 'logs', `${w.name}-sidecar-access.log`);
   }
 
   /** Stops every process this mesh started, NATS last. Idempotent. */

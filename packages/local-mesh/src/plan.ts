@@ -18,7 +18,8 @@ export interface WorkloadPlan {
 /** Every port of a local mesh. */
 export interface MeshPlan {
   galley: { apiPort: number; adminPort: number };
-  pilot: { xdsPort: number; adminPort: number };
+  /** xDS plaintext (15010) and mTLS (15011, with the certificate its agent keeps from Citadel). */
+  pilot: { xdsPort: number; xdsTlsPort: number; adminPort: number };
   citadel: { grpcPort: number; adminPort: number };
   /** Mixer's gRPC, admin, and its prometheus adapter's own port (Istio's 42422). */
   mixer: { grpcPort: number; adminPort: number; adapterMetricsPort: number };
@@ -41,7 +42,7 @@ const WORKLOADS: ReadonlyArray<Pick<WorkloadPlan, 'name' | 'app' | 'service' | '
 export function defaultPlan(): MeshPlan {
   return {
     galley: { apiPort: 9901, adminPort: 15015 },
-    pilot: { xdsPort: 15010, adminPort: 15014 },
+    pilot: { xdsPort: 15010, xdsTlsPort: 15011, adminPort: 15014 },
     citadel: { grpcPort: 8060, adminPort: 15016 },
     mixer: { grpcPort: 9091, adminPort: 15017, adapterMetricsPort: 42422 },
     servicePort: 80,
@@ -64,7 +65,7 @@ export async function freePlan(): Promise<MeshPlan> {
   };
   return {
     galley: { apiPort: await p(), adminPort: await p() },
-    pilot: { xdsPort: await p(), adminPort: await p() },
+    pilot: { xdsPort: await p(), xdsTlsPort: await p(), adminPort: await p() },
     citadel: { grpcPort: await p(), adminPort: await p() },
     mixer: { grpcPort: await p(), adminPort: await p(), adapterMetricsPort: await p() },
     servicePort: 80,
@@ -78,6 +79,7 @@ export function plannedPorts(plan: MeshPlan): Array<[port: number, use: string]>
     [plan.galley.apiPort, 'galley API'],
     [plan.galley.adminPort, 'galley admin'],
     [plan.pilot.xdsPort, 'pilot xDS'],
+    [plan.pilot.xdsTlsPort, 'pilot mTLS xDS'],
     [plan.pilot.adminPort, 'pilot admin'],
     [plan.citadel.grpcPort, 'citadel gRPC'],
     [plan.citadel.adminPort, 'citadel admin'],

@@ -1,5 +1,6 @@
 import { formatSyncz } from '@mesh/meshctl';
 import type { LocalMesh } from './local-mesh.js';
+import { formatCallers, inboundCallersOf } from './mtls-summary.js';
 import { fetchSyncz } from './sync.js';
 import type { TrafficResult } from './traffic.js';
 import { formatVersions } from './traffic.js';
@@ -38,6 +39,15 @@ export async function buildSummary(mesh: LocalMesh, traffic: TrafficResult): Pro
     }
   } catch (err) {
     lines.push('', `  mixer: (unavailable: ${(err as Error).message})`);
+  }
+  // mTLS is on by default (PERMISSIVE + auto mTLS): the identity each server verified shows it.
+  lines.push('', '  inbound requests by caller identity (mTLS between sidecars; from each sidecar access log):');
+  for (const w of mesh.plan.workloads) {
+    try {
+      lines.push(`    ${w.name.padEnd(14)} ${formatCallers(inboundCallersOf(mesh.accessLogPath(w)))}`);
+    } catch (err) {
+      lines.push(`    ${w.name.padEnd(14)} (access log unreadable: ${(err as Error).message})`);
+    }
   }
   lines.push('', '  workload identities issued by Citadel:');
   for (const w of mesh.plan.workloads) {

@@ -44,8 +44,9 @@ export const pilotSettingSpecs = {
   outboundTrafficPolicy: setting({
     type: 'string',
     env: 'MESH_PILOT_OUTBOUND_TRAFFIC_POLICY',
-    default: 'NONE',
-    description: 'traffic to hosts the mesh does not know: ALLOW_ANY (PassthroughCluster), REGISTRY_ONLY (BlackHoleCluster) or NONE (no catch-all)',
+    default: 'ALLOW_ANY',
+    description:
+      "sidecars' traffic to addresses and hosts the mesh does not know (Istio's outboundTrafficPolicy.mode): ALLOW_ANY lets it out to where the app was going (PassthroughCluster, Istio's default), REGISTRY_ONLY refuses it (BlackHoleCluster; HTTP gets 502), NONE sends no catch-all (unknown hosts get 404)",
   }),
   jwksFetchTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_PILOT_JWKS_FETCH_TIMEOUT_MS', default: 5000, description: 'timeout of one JWKS fetch for a jwksUri (ms)' }),
   jwksRefreshIntervalMs: setting({

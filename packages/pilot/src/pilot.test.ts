@@ -133,14 +133,15 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
     // The first answer comes from the current push; the push its own registration caused completes it.
     const cdsNames = (): string[] => [...shippingV1.state('Cluster').keys()];
     await shippingV1.until(() => cdsNames().includes(`inbound|80||${SHIPPING}`) && cdsNames().includes(`outbound|80||${SHIPPING}`), 3000, 'own clusters');
-    expect(cdsNames()).toEqual([`outbound|80||${SHIPPING}`, `outbound|80|v1|${SHIPPING}`, `outbound|80|v2|${SHIPPING}`, `inbound|80||${SHIPPING}`]);
+    // The catch-alls come with the default outbound traffic policy, ALLOW_ANY (Istio's).
+    expect(cdsNames()).toEqual([`outbound|80||${SHIPPING}`, `outbound|80|v1|${SHIPPING}`, `outbound|80|v2|${SHIPPING}`, 'BlackHoleCluster', 'PassthroughCluster', `inbound|80||${SHIPPING}`]);
     await shippingV1.until(() => currentEndpoints(shippingV1)[`outbound|80||${SHIPPING}`]?.[0] === '10.0.0.2:15206', 3000, 'own endpoints');
     expect(currentEndpoints(shippingV1)).toEqual({
       [`outbound|80||${SHIPPING}`]: ['10.0.0.2:15206'],
       [`outbound|80|v1|${SHIPPING}`]: ['10.0.0.2:15206'],
       [`outbound|80|v2|${SHIPPING}`]: [],
     });
-    expect([...shippingV1.state('Listener').keys()]).toEqual(['0.0.0.0_80', 'virtualInbound']);
+    expect([...shippingV1.state('Listener').keys()]).toEqual(['0.0.0.0_80', 'virtualOutbound', 'virtualInbound']);
     await shippingV1.until(() => shippingV1.state('RouteConfiguration').has('80'), 3000, 'routes');
     expect(shippingRoutes(shippingV1.latest('RouteConfiguration')!)).toEqual([{ match: { prefix: '/' }, route: { cluster: `outbound|80||${SHIPPING}` } }]);
 
@@ -253,7 +254,7 @@ describe('Pilot (NATS + xDS + admin, end to end)', () => {
     expect(res.status).toBe(200);
     const dump = (await res.json()) as { proxyId: string; resources: Record<XdsResourceType, { name?: string }[]> };
     expect(dump.proxyId).toBe(id);
-    expect(dump.resources.Listener.map((l) => l.name)).toEqual(['0.0.0.0_80', 'virtualInbound']);
+    expect(dump.resources.Listener.map((l) => l.name)).toEqual(['0.0.0.0_80', 'virtualOutbound', 'virtualInbound']);
     expect((await fetch(`http://127.0.0.1:${pilot.adminPort}/debug/config_dump?proxyID=nobody`)).status).toBe(404);
   });
 

@@ -9,7 +9,7 @@ import type { WorkloadMetadata, WorkloadPort } from '@mesh/shared-api';
  */
 export const sidecarSettingSpecs = {
   ...commonSettings(15000, '127.0.0.1'),
-  mode: setting({ type: 'string', env: 'MESH_SIDECAR_MODE', default: 'sidecar', oneOf: ['sidecar', 'gateway'], description: 'sidecar: outbound/inbound proxy of one workload; gateway: binds the listeners Pilot sends (ingress/egress gateway)' }),
+  mode: setting({ type: 'string', env: 'MESH_SIDECAR_MODE', default: 'sidecar', oneOf: ['sidecar', 'gateway', 'agent'], description: 'sidecar: outbound/inbound proxy of one workload; gateway: binds the listeners Pilot sends (ingress/egress gateway); agent: only the certificate agent, writing to --cert-output-dir (e.g. beside Pilot)' }),
   gatewayBindHost: setting({ type: 'string', env: 'MESH_SIDECAR_GATEWAY_BIND_HOST', default: undefined, description: "gateway mode: bind every listener on this address instead of the listener's own" }),
   pilotAddress: setting({ type: 'string', env: 'MESH_SIDECAR_PILOT_ADDRESS', default: '127.0.0.1:15010', description: "Pilot's xDS address (host:port, plaintext ADS)" }),
   pilotTls: setting({ type: 'bool', env: 'MESH_SIDECAR_PILOT_TLS', default: false, description: "connect to Pilot's mTLS xDS port (15011) with the workload certificate, verifying Pilot's SPIFFE ID; needs Citadel settings" }),
@@ -42,12 +42,13 @@ export const sidecarSettingSpecs = {
   certRetryMaxMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_CERT_RETRY_MAX_MS', default: 60000, description: 'longest retry delay between certificate requests (ms)' }),
   certStartTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_CERT_START_TIMEOUT_MS', default: 60000, description: 'how long start-up waits for the first certificate before exiting (ms)' }),
   trustDomain: setting({ type: 'string', env: 'MESH_SIDECAR_TRUST_DOMAIN', default: 'cluster.local', description: 'trust domain of workload identities (spiffe://<trust-domain>/ns/<ns>/sa/<sa>)' }),
+  certOutputDir: setting({ type: 'string', env: 'MESH_SIDECAR_CERT_OUTPUT_DIR', default: undefined, description: "also write the certificate as cert-chain.pem, key.pem (0600) and root-cert.pem here on every rotation, for a process that reads files (Pilot's MESH_PILOT_TLS_*_FILE)" }),
   certTtlS: setting({ type: 'int', env: 'MESH_SIDECAR_CERT_TTL_S', default: 86400, description: 'requested certificate lifetime (s); rotated at half of it' }),
   mixerAddress: setting({ type: 'string', env: 'MESH_SIDECAR_MIXER_ADDRESS', default: undefined, description: "Mixer's address (host:port); unset: no telemetry reports" }),
   mixerCheck: setting({ type: 'bool', env: 'MESH_SIDECAR_MIXER_CHECK', default: true, description: 'with a Mixer address: Check every inbound request with Mixer before forwarding it (policy), cached by the attributes Mixer referenced' }),
   mixerFailOpen: setting({ type: 'bool', env: 'MESH_SIDECAR_MIXER_FAIL_OPEN', default: false, description: "when Mixer cannot answer a Check: true lets the request through, false answers 503 (Istio's default for policy: fail closed)" }),
   mixerCheckTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_MIXER_CHECK_TIMEOUT_MS', default: 1000, description: 'deadline of one Mixer Check call (ms); past it the fail-open / fail-closed policy applies' }),
-  mixerQuotas: setting({ type: 'list', env: 'MESH_SIDECAR_MIXER_QUOTAS', default: [], description: "quotas to request on every Check, name[:charge] (Istio's QuotaSpec for this workload, e.g. requestcountquota:1); a request over quota gets 429" }),
+  mixerQuotas: setting({ type: 'list', env: 'MESH_SIDECAR_MIXER_QUOTAS', default: [], description: "quotas to request on every Check, name[:charge] (e.g. requestcountquota:1); a request over quota gets 429. Unset: Mixer charges the quotas of the QuotaSpecBindings that name this service" }),
   maxRequestHeadersKb: setting({ type: 'int', env: 'MESH_SIDECAR_MAX_REQUEST_HEADERS_KB', default: 60, description: "largest request head accepted, in KiB (Envoy's default 60); larger: 431" }),
   requestHeadersTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_HEADERS_TIMEOUT_MS', default: 10000, description: 'time a client has to send a request head (slow clients get 408) (ms)' }),
   requestTimeoutMs: setting({ type: 'duration-ms', env: 'MESH_SIDECAR_REQUEST_TIMEOUT_MS', default: 0, description: 'time a client has to send a whole request, body included (408 after it; 0 = no limit, for streams) (ms)' }),
@@ -88,7 +89,10 @@ export function parseLabels(entries: readonly string[]): Record<string, string> 
 export function buildSidecarConfig(settings: SidecarSettings, pid = process.pid): SidecarConfig {
   const labels = parseLabels(settings.labels);
   // A gateway serves no service of its own: it only routes what its listeners take in.
-  const service = settings.mode === 'gateway' ? undefined : (settings.service ?? labels['app']);
+  const service = settings.mode !== 'sidecar' ? undefined : (settings.service ?? labels['app']);
+  if (settings.mode === 'agent' && (settings.citadelAddress === undefined || settings.certOutputDir === undefined)) {
+    throw new SettingsError('--mode agent needs --citadel-address / MESH_SIDECAR_CITADEL_ADDRESS and --cert-output-dir / MESH_SIDECAR_CERT_OUTPUT_DIR');
+  }
   if (service !== undefined && settings.appPort === undefined) {
     throw new SettingsError(`--app-port / MESH_SIDECAR_APP_PORT is required: the workload serves ${service}, so the inbound side needs the app's port`);
   }
@@ -123,11 +127,16 @@ export function nodeId(config: SidecarConfig): string {
   return `${type}~${config.settings.instanceIp}~${config.workloadName}.${ns}~${ns}.svc.cluster.local`;
 }
 
+/** Istio's label for a workload whose sidecar terminates mTLS (`security.istio.io/tlsMode: istio`). */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
 /**
  * The node metadata Pilot registers the workload from (docs/xds-contract.md). `endpointPort` is
- * the inbound listener's bound port, known only after binding.
+ * the inbound listener's bound port, known only after binding. The tlsMode label is the sidecar's
+ * own to set: present exactly while it holds a certificate (`certified`), whatever `--labels` say,
+ * because Pilot advertises the workload as mTLS-capable by it.
  */
-export function workloadMetadata(config: SidecarConfig, inboundPort: number): WorkloadMetadata {
+export function workloadMetadata(config: SidecarConfig, inboundPort: number, certified = false): WorkloadMetadata {
   const s = config.settings;
   const ports: WorkloadPort[] =
     config.service === undefined || s.appPort === undefined
@@ -135,11 +144,18 @@ export function workloadMetadata(config: SidecarConfig, inboundPort: number): Wo
       : [{ name: s.portName, port: s.servicePort, endpointPort: inboundPort, targetPort: s.appPort, protocol: s.portProtocol as WorkloadPort['protocol'] }];
   return {
     NAMESPACE: s.namespace,
-    LABELS: { ...config.labels },
+    LABELS: withTlsMode(config.labels, certified),
     SERVICE_ACCOUNT: s.serviceAccount,
     INSTANCE_IPS: s.instanceIp,
     WORKLOAD_NAME: config.workloadName,
     MESH_SERVICE: config.service ?? '',
     MESH_PORTS: ports,
   };
+}
+
+function withTlsMode(labels: Readonly<Record<string, string>>, certified: boolean): Record<string, string> {
+  const out: Record<string, string> = { ...labels };
+  if (certified) out[TLS_MODE_LABEL] = 'istio';
+  else delete out[TLS_MODE_LABEL];
+  return out;
 }

@@ -7,6 +7,8 @@ export type { PeerLabels, RequestInfo, RequestObserver, TrafficDirection } from 
 export { PEER_METADATA_HEADER, PEER_METADATA_ID_HEADER } from './proxy/peer-metadata.js';
 export { LOCAL_REPLY_BODIES } from './proxy/local-reply.js';
 export { SidecarStats } from './proxy/stats.js';
+export { OriginalDestinationReader } from './proxy/original-destination.js';
+export type { OriginalDestination, OriginalDestinationSource } from './proxy/original-destination.js';
 export { RoutingTable, splitAuthority } from './routing/routing-table.js';
 export type { RouteDecision, RoutingFailureFlag } from './routing/routing-table.js';
 export { pickWeighted } from './routing/load-balancing.js';
@@ -40,7 +42,7 @@ export { TlsSecrets } from './security/tls/tls-secrets.js';
 export { xdsMtlsCredentials } from './security/tls/xds-credentials.js';
 export { principalOf, subjectAltNames } from './security/tls/peer-identity.js';
 export type { PeerCertificateInfo } from './security/tls/peer-identity.js';
-export { CertificateAgent } from './identity/index.js';
+export { CERTIFICATE_FILES, CertificateAgent, CertificateFileWriter, writeCertificateFiles } from './identity/index.js';
 export { AdsClient } from './xds/ads-client.js';
 export { discoveryRequest, NACK_CODE } from './xds/ack.js';
 export { decodeResources, nackMessage } from './xds/decoders.js';

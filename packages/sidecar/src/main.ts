@@ -2,7 +2,7 @@ import { createProcessMetrics, runMain } from '@mesh/runtime';
 import type { Logger, ProcessMetrics } from '@mesh/runtime';
 import { buildSidecarConfig, sidecarSettingSpecs } from './config.js';
 import type { SidecarConfig } from './config.js';
-import { certificateAgentFromSettings } from './identity/index.js';
+import { CertificateFileWriter, certificateAgentFromSettings } from './identity/index.js';
 import type { CertificateAgent } from './identity/index.js';
 import { MixerChecker, MixerObserver, MixerReporter, mixerPolicyCheck, parseQuotaCharges } from './mixer/index.js';
 import type { RequestObserver } from './proxy/observer.js';
@@ -37,8 +37,22 @@ void runMain({
     // One metrics registry for the proxy and the certificate agent (sidecar_agent_* on /metrics).
     const metrics = createProcessMetrics('mesh-sidecar');
     const agent = identityAgent(config, logger, metrics);
+    const files = agent && settings.certOutputDir !== undefined ? new CertificateFileWriter(agent, settings.certOutputDir, logger.child({ component: 'cert-files' })) : undefined;
+    if (agent && settings.mode === 'agent' && files) {
+      // Only the agent (Istio's pilot-agent beside pilot-discovery): no proxy, no xDS.
+      await agent.start();
+      files.start();
+      return {
+        stop: async () => {
+          files.stop();
+          await agent.stop();
+          await metrics.shutdown();
+        },
+      };
+    }
     if (agent) {
       components.push({ name: 'identity', start: () => agent.start(), stop: () => agent.stop() });
+      if (files) components.push({ name: 'cert-files', start: async () => files.start(), stop: async () => files.stop() });
       adminRoutes.push({ path: '/certs', handler: () => agent.state() });
     }
     if (settings.mixerAddress !== undefined) {

@@ -12,6 +12,8 @@ import type { RequestMatcher } from './proxy/exchange.js';
 import { HttpProxy } from './proxy/http-proxy.js';
 import type { HttpProxyOptions } from './proxy/http-proxy.js';
 import { ListenerManager } from './proxy/listener-manager.js';
+import { OriginalDestinationReader } from './proxy/original-destination.js';
+import type { OriginalDestinationSource } from './proxy/original-destination.js';
 import { AccessLogWriter } from './proxy/access-log.js';
 import { OtlpHttpExporter } from './proxy/otlp-exporter.js';
 import { Tracer } from './proxy/tracing.js';
@@ -29,6 +31,9 @@ import { Backoff } from './xds/backoff.js';
 import type { NodeMessage } from './xds/discovery-messages.js';
 import type { ResponseOutcome } from './xds/xds-state.js';
 import { XdsState } from './xds/xds-state.js';
+
+/** How often the sidecar checks whether it still holds a certificate (expiry has no event). */
+const CERTIFICATE_CHECK_MS = 5_000;
 
 /** An optional part of the sidecar (certificate agent, Mixer client): started first, stopped last. */
 export interface SidecarComponent {
@@ -55,6 +60,8 @@ export interface SidecarOptions {
   readonly identity?: WorkloadIdentitySource;
   /** Mixer Check on inbound requests before forwarding (see mixer/policy-check.ts). */
   readonly policyCheck?: HttpProxyOptions['policyCheck'];
+  /** Where redirected connections were going; default: SO_ORIGINAL_DST through koffi (tests fake it). */
+  readonly originalDestinations?: OriginalDestinationSource;
   /** Extra read-only admin endpoints (`GET <path>` answers `handler()` as JSON), e.g. `/certs`. */
   readonly adminRoutes?: ReadonlyArray<{ readonly path: string; readonly handler: () => unknown }>;
 }
@@ -96,6 +103,10 @@ export class Sidecar implements Stoppable {
   /** This workload as peers see it; filled in at start, when the inbound port is known. */
   private readonly self: { labels: PeerLabels; metadataHeader: string; id: string } = { labels: {}, metadataHeader: '', id: '' };
   private wasSynced = false;
+  /** Closes idle connections to ORIGINAL_DST hosts that no longer carry traffic (Envoy's `cleanup_interval`, 5 s). */
+  private originalDstCleanup: NodeJS.Timeout | undefined;
+  private certTimer: NodeJS.Timeout | undefined;
+  private stopCertWatch: () => void = () => undefined;
   private startedComponents: SidecarComponent[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -139,7 +150,20 @@ export class Sidecar implements Stoppable {
         keepAliveTimeoutMs: 60_000,
       },
     };
-    this.outbound = new HttpProxy({ ...common, direction: 'outbound', logger: opts.logger.child({ component: 'outbound' }) });
+    // Redirected connections go to the LDS listener at their original destination (TCP services,
+    // PassthroughCluster); the rest stay with the outbound HTTP proxy, routed by Host header.
+    let redirects: ListenerManager | undefined;
+    this.outbound = new HttpProxy({
+      ...common,
+      direction: 'outbound',
+      matcher: outboundMatcher,
+      takeConnection: (socket) => redirects?.takeRedirected(socket) === true,
+      logger: opts.logger.child({ component: 'outbound' }),
+    });
+    if (s.mode !== 'gateway') {
+      const originalDestinations = opts.originalDestinations ?? new OriginalDestinationReader(opts.logger.child({ component: 'original-dst' }));
+      redirects = new ListenerManager({ tables: this.tables, http: this.outbound, stats: this.stats, secrets: this.secrets, originalDestinations, logger: opts.logger.child({ component: 'redirects' }) });
+    }
     const inboundTls = new InboundTransport(this.secrets, (stat) => this.stats.inc(`listener.${INBOUND_LISTENER}.${stat}`));
     this.inbound = new HttpProxy({ ...common, direction: 'inbound', tcpChains: true, inboundTls, logger: opts.logger.child({ component: 'inbound' }), ...(opts.policyCheck ? { policyCheck: opts.policyCheck } : {}) });
     if (s.mode === 'gateway') {
@@ -180,10 +204,12 @@ export class Sidecar implements Stoppable {
     // A gateway has no workload behind it: only the listeners Pilot sends are bound.
     const inboundPort = this.gateway ? 0 : await this.inbound.listen(s.inboundBindHost, s.inboundPort);
     const outboundPort = this.gateway ? 0 : await this.outbound.listen(s.outboundBindHost, s.outboundPort);
-    const metadata = workloadMetadata(config, inboundPort);
+    let certified = this.secrets.identity !== undefined;
+    const metadata = workloadMetadata(config, inboundPort, certified);
     const id = nodeId(config);
     Object.assign(this.self, { labels: peerLabels(metadata), metadataHeader: encodePeerMetadata(metadata), id });
-    const node: NodeMessage = { id, cluster: `${config.service ?? config.workloadName}.${s.namespace}`, metadata: jsonToStruct({ ...metadata }), user_agent_name: 'mesh-sidecar', locality: {} };
+    const nodeFor = (m: typeof metadata): NodeMessage => ({ id, cluster: `${config.service ?? config.workloadName}.${s.namespace}`, metadata: jsonToStruct({ ...m }), user_agent_name: 'mesh-sidecar', locality: {} });
+    const node = nodeFor(metadata);
     registerSidecarAdminRoutes(this.admin, {
       readiness: this.readiness,
       state: this.state,
@@ -210,6 +236,24 @@ export class Sidecar implements Stoppable {
       ...(this.opts.xdsCredentials ? { credentials: this.opts.xdsCredentials } : {}),
     });
     this.ads.start();
+    this.originalDstCleanup = setInterval(() => {
+      const clusters = this.tables.current.clusterEntries();
+      if ([...clusters.values()].some((c) => c.model.type === 'ORIGINAL_DST')) this.pool.prune(clusters);
+    }, ORIGINAL_DST_CLEANUP_MS);
+    this.originalDstCleanup.unref();
+    // Pilot advertises this workload as mTLS-capable (and defaults its inbound to PERMISSIVE) only
+    // while it holds a certificate: re-announce when that changes — the first certificate arriving
+    // late, or one expiring unrenewed. Rotations (a certificate replacing another) change nothing.
+    const recheck = (): void => {
+      const now = this.secrets.identity !== undefined;
+      if (now === certified || !this.ads) return;
+      certified = now;
+      this.log.info({ certified }, now ? 'certificate obtained: announcing mTLS capability to Pilot' : 'certificate lost: announcing plaintext to Pilot');
+      this.ads.reconnect(nodeFor(workloadMetadata(config, inboundPort, now)));
+    };
+    this.stopCertWatch = this.secrets.onChange(recheck);
+    this.certTimer = setInterval(recheck, CERTIFICATE_CHECK_MS);
+    this.certTimer.unref();
   }
 
   /** Resolves once the first CDS, EDS, LDS and RDS are applied, or rejects after `timeoutMs`. */
@@ -232,6 +276,8 @@ export class Sidecar implements Stoppable {
     const drainMs = this.opts.config.settings.drainMs;
     this.log.info({ drainMs, inFlight: this.outbound.inFlight + this.inbound.inFlight }, 'draining');
     await Promise.all([this.outbound.stop(drainMs), this.inbound.stop(drainMs), this.gateway?.listeners.stop(drainMs), this.gateway?.http.stop(drainMs)]);
+    if (this.certTimer) clearInterval(this.certTimer);
+    this.stopCertWatch();
     await this.ads?.stop();
     for (const c of [...this.startedComponents].reverse()) {
       try {
@@ -240,6 +286,7 @@ export class Sidecar implements Stoppable {
         this.log.warn({ err, component: c.name }, 'component failed to stop');
       }
     }
+    clearInterval(this.originalDstCleanup);
     await this.admin.stop();
     this.secrets.close();
     await this.exporter?.stop();
@@ -275,6 +322,13 @@ export class Sidecar implements Stoppable {
     return { random: this.opts.random ?? Math.random, runtimes: this.runtimes };
   }
 }
+
+/** Envoy's default `cleanup_interval` of ORIGINAL_DST clusters: their hosts come and go with connections. */
+const ORIGINAL_DST_CLEANUP_MS = 5000;
+
+/** Outbound requests: by the listener a redirected connection was handed to, else by destination port (Host header). */
+const outboundMatcher: RequestMatcher = (table, facts, conn, destinationPort) =>
+  conn.binding ? table.matchChain(conn.binding.listener, conn.binding.chain, facts) : table.matchOutbound(facts, destinationPort);
 
 /** Gateway requests are routed by the listener and filter chain that took their connection. */
 const gatewayMatcher: RequestMatcher = (table, facts, conn) =>

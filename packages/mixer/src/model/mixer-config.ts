@@ -3,6 +3,8 @@ import { compileExpression } from '../expr/compiled-expression.js';
 import type { CompiledExpression, ReferencedAttribute } from '../expr/compiled-expression.js';
 import { isTemplateName, LEGACY_ADAPTER_KINDS, TEMPLATES } from './templates.js';
 import type { TemplateVariety } from './templates.js';
+import { buildQuotaBindings } from './quota-specs.js';
+import type { QuotaBindings } from './quota-specs.js';
 
 /**
  * Mixer's configuration model, built from the config.istio.io/v1alpha2 objects Galley stores:
@@ -63,12 +65,14 @@ export interface MixerConfig {
   readonly handlers: ReadonlyMap<string, HandlerConfig>;
   readonly instances: ReadonlyMap<string, InstanceConfig>;
   readonly rules: readonly RuleConfig[];
+  /** The QuotaSpecBindings: quotas Mixer charges on Checks that name none (see quota-specs.ts). */
+  readonly quotaBindings: QuotaBindings;
   /** What was left out, and why (logged, and served on /debug/config). */
   readonly problems: readonly string[];
 }
 
 /** An empty configuration (before the first load). */
-export const EMPTY_MIXER_CONFIG: MixerConfig = { handlers: new Map(), instances: new Map(), rules: [], problems: [] };
+export const EMPTY_MIXER_CONFIG: MixerConfig = { handlers: new Map(), instances: new Map(), rules: [], quotaBindings: buildQuotaBindings([]), problems: [] };
 
 const GROUP = 'config.istio.io';
 
@@ -117,7 +121,8 @@ function lowerKind(r: ConfigResource): string {
 }
 
 /** Builds the model; `resources` may hold any kinds (others are ignored). */
-export function buildMixerConfig(resources: Iterable<ConfigResource>): MixerConfig {
+export function buildMixerConfig(input: Iterable<ConfigResource>): MixerConfig {
+  const resources = [...input];
   const problems: string[] = [];
   const handlers = new Map<string, HandlerConfig>();
   const instances = new Map<string, InstanceConfig>();
@@ -189,7 +194,8 @@ export function buildMixerConfig(resources: Iterable<ConfigResource>): MixerConf
     }
     built.push({ fqn, namespace: ns, match, actions });
   }
-  return { handlers, instances, rules: built, problems };
+  const quotaBindings = buildQuotaBindings(resources, problems);
+  return { handlers, instances, rules: built, quotaBindings, problems };
 }
 
 /** Resolves `name`, `name.kind` or `name.kind.namespace` to a known fully qualified name. */

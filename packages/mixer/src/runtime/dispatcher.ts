@@ -42,6 +42,9 @@ export interface CheckOutcome {
 /** google.rpc.Code.INTERNAL */
 const INTERNAL = 13;
 
+/** Report bags dispatched between two yields to the event loop (see Dispatcher.report). */
+export const REPORT_SLICE = 25;
+
 /** The entries of compiled params, listed once per config (evalFields runs per instance per request). */
 interface FieldList {
   readonly keys: readonly string[];
@@ -213,8 +216,22 @@ export class Dispatcher {
     return { grantedAmount: granted ?? req.amount, validDurationMs, referenced: refs.list() };
   }
 
-  /** Report: builds every matching report instance for every bag, then one call per handler. */
+  /**
+   * Report: builds every matching report instance for every bag, then one call per handler — a
+   * slice of {@link REPORT_SLICE} bags at a time, giving the event loop back between slices, so
+   * that a Check arriving during a 100-bag Report waits for one slice (≈ 0.2 ms), not the batch.
+   * A slow (asynchronous) adapter does not hold back the next slice: its calls are awaited at the end.
+   */
   async report(bags: readonly AttributeMap[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (let start = 0; start < bags.length; start += REPORT_SLICE) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      pending.push(this.reportSlice(bags.slice(start, start + REPORT_SLICE)));
+    }
+    await Promise.all(pending);
+  }
+
+  private async reportSlice(bags: readonly AttributeMap[]): Promise<void> {
     const batches = new Map<string, AdapterInstance[]>();
     const memo: BagMemo = new Map();
     for (const bag of bags) {

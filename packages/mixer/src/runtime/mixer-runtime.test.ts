@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { AttrDuration } from '@mesh/shared-api';
 import type { AttributeMap, AttrValue, ConfigResource } from '@mesh/shared-api';
 import { silentLogger } from '@mesh/runtime/testing';
+import { REPORT_SLICE } from './dispatcher.js';
 import { MixerRuntime } from './mixer-runtime.js';
 
 const CORPUS = '/work/shared/conformance/istio';
@@ -110,6 +111,24 @@ describe('MixerRuntime with the standard telemetry configs', () => {
     // promtool exits non-zero on any problem it finds; it reads the exposition from stdin.
     const out = execFileSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(out).toBe('');
+  });
+
+  it('dispatches a large Report in slices, letting other work (a Check) run in between, and counts every bag', async () => {
+    await rt.apply([...corpus('mixer-testdata-prometheus.yaml', 'mixer-testdata-metrics.yaml')]);
+    const before = rt.prometheusText().match(/^istio_requests_total\{.*response_code="201".*\} (\d+)$/m);
+    expect(before).toBeNull();
+    const bags = Array.from({ length: REPORT_SLICE * 4 }, () => telemetryBag(201n, 5));
+    let seenDuringReport = -1;
+    const done = rt.dispatcher.report(bags);
+    // Scheduled after the Report started: it runs before the Report ends only if the dispatcher yields.
+    setImmediate(() => {
+      const m = rt.prometheusText().match(/^istio_requests_total\{.*response_code="201".*\} (\d+)$/m);
+      seenDuringReport = m ? Number(m[1]) : 0;
+    });
+    await done;
+    expect(seenDuringReport).toBeGreaterThan(0);
+    expect(seenDuringReport).toBeLessThan(bags.length);
+    expect(rt.prometheusText()).toMatch(new RegExp(`^istio_requests_total\\{.*response_code="201".*\\} ${bags.length}$`, 'm'));
   });
 
   it('writes the log-entry config as JSON lines (stdio)', async () => {

@@ -53,6 +53,8 @@ export interface ServiceEndpoint {
   /** Where peers connect. */
   address: string;
   port: number;
+  /** The application's own port behind the sidecar when it differs from `port` (port-level mTLS policies key on it). */
+  targetPort?: number;
   labels: Readonly<Record<string, string>>;
   /** The registry's key for the workload (stable while it is registered). */
   workloadId: string;

@@ -86,3 +86,21 @@ describe('AggregateServiceRegistry', () => {
     expect(changes).toHaveLength(2);
   });
 });
+
+describe('WorkloadRegistry tlsMode', () => {
+  it('advertises an endpoint as mTLS-capable only while its sidecar reports a certificate, and follows a reconnect that adds it', () => {
+    const reg = new WorkloadRegistry();
+    const changes: boolean[] = [];
+    reg.onChange((c) => changes.push(c.endpointsOnly === true));
+    const plain = proxy('shipping', 'v1', '10.0.0.2', [[80, 15206, 9082]]);
+    reg.register('stream-1', plain);
+    const view = (): unknown[] => reg.endpoints('shipping.default.svc.cluster.local').map((e) => [e.port, e.targetPort, e.tlsMode ?? null]);
+    expect(view()).toEqual([[15206, 9082, null]]);
+    // The sidecar obtained its certificate later: a new stream with the label, then the old one ends.
+    reg.register('stream-2', { ...plain, labels: { ...plain.labels, 'security.istio.io/tlsMode': 'istio' } });
+    reg.unregister('stream-1');
+    expect(view()).toEqual([[15206, 9082, 'istio']]);
+    // Creating the service is a full change; the certificate's arrival only changes endpoints (an EDS push).
+    expect(changes).toEqual([false, true, true]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Proxy } from '../model/proxy.js';
+import { TLS_MODE_LABEL } from '../model/service-entry.js';
 import type { Service, ServiceEndpoint, ServicePort } from '../model/service.js';
 import { serviceSignature } from './service-registry.js';
 import type { RegistryChange, ServiceRegistry } from './service-registry.js';
@@ -77,8 +78,10 @@ export class WorkloadRegistry implements ServiceRegistry {
       if (!eps) endpoints.set(hostname, (eps = []));
       for (const p of proxy.ports) {
         if (!svc.ports.some((q) => q.port === p.port)) svc.ports.push({ name: p.name, port: p.port, protocol: p.protocol } satisfies ServicePort);
-        // A workload that registers over xDS has a sidecar, which terminates mTLS (Istio's tlsMode label).
-        eps.push({ hostname, servicePort: p.port, address: proxy.ip, port: p.endpointPort, labels: proxy.labels, workloadId: id, serviceAccount: proxy.serviceAccount, tlsMode: 'istio' });
+        // Its sidecar labels itself `security.istio.io/tlsMode: istio` only while it holds a
+        // certificate (and reconnects when that changes), so only then can it terminate mTLS.
+        const tlsMode = proxy.labels[TLS_MODE_LABEL];
+        eps.push({ hostname, servicePort: p.port, address: proxy.ip, port: p.endpointPort, targetPort: p.targetPort, labels: proxy.labels, workloadId: id, serviceAccount: proxy.serviceAccount, ...(tlsMode ? { tlsMode } : {}) });
       }
     }
     for (const svc of byHost.values()) svc.ports.sort((a, b) => a.port - b.port);

@@ -14,6 +14,7 @@ import { sidecarRouteConfiguration } from './route/virtual-hosts.js';
 import { proxyScope } from './scope.js';
 import type { ProxyScope } from './scope.js';
 import { serverMtlsMode } from './security/authn.js';
+import { advertiseEndpoints } from './security/auto-mtls.js';
 import { inboundSecurity } from './security/inbound-security.js';
 
 /**
@@ -29,9 +30,9 @@ export interface OutboundResources {
 /** What only this proxy gets: its inbound clusters and listener. */
 export type InboundResources = Pick<GeneratedResources, 'Cluster' | 'Listener'>;
 
-/** ClusterLoadAssignments for EDS clusters, in cluster order: the port's endpoints narrowed to the subset's labels. */
+/** ClusterLoadAssignments for EDS clusters, in cluster order: the port's endpoints (tlsMode as auto mTLS sees it) narrowed to the subset's labels. */
 export function buildLoadAssignments(index: MeshIndex, eds: readonly EdsCluster[]): XdsResource[] {
-  return eds.map((c) => loadAssignment(c.clusterName, index.endpoints(c.hostname, c.port).filter((ep) => !c.labels || labelsMatch(c.labels, ep.labels))));
+  return eds.map((c) => loadAssignment(c.clusterName, advertiseEndpoints(index, c.hostname, c.port, index.endpoints(c.hostname, c.port)).filter((ep) => !c.labels || labelsMatch(c.labels, ep.labels))));
 }
 
 /** How a service's servers take connections, for auto mTLS. */

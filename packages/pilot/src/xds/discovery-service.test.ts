@@ -109,6 +109,33 @@ describe('DiscoveryService pushes', () => {
     expect(booking.received).toEqual(['RouteConfiguration']);
   });
 
+  it('keeps a queued full push full when an EDS-only push replaces it', async () => {
+    store.put('ServiceEntry', { key: 'se', revision: 1, resource: config('ServiceEntry', 'vm', { hosts: ['vm.example.com'], ports: [{ number: 80, name: 'http' }], resolution: 'STATIC', workloadSelector: { labels: { app: 'vm' } } }) });
+    store.put('WorkloadEntry', { key: 'we', revision: 2, resource: config('WorkloadEntry', 'vm-1', { address: '10.9.0.1', labels: { app: 'vm' } }) });
+    const proxies = Array.from({ length: 6 }, (_v, i) => connect(`svc${i}`, 'v1', `10.0.2.${i + 1}`));
+    await sleep(100);
+    await discovery.queue.idle();
+    // Hold every response: the four running pushes block, the others wait in the queue.
+    const held: (() => void)[] = [];
+    for (const p of proxies) {
+      const send = (p.stream as unknown as { hooks: { send: (r: DiscoveryResponse) => void | Promise<void> } }).hooks.send;
+      (p.stream as unknown as { hooks: { send: (r: DiscoveryResponse) => Promise<void> } }).hooks.send = (r) =>
+        new Promise<void>((resolve) => held.push(() => void Promise.resolve(send(r)).then(resolve)));
+    }
+    store.put('DestinationRule', { key: 'dr', revision: 3, resource: config('DestinationRule', 'vm', { host: 'vm.example.com', subsets: [{ name: 'blue', labels: { app: 'vm' } }] }) });
+    await sleep(100);
+    expect(discovery.queue.depth).toBe(2);
+    store.put('WorkloadEntry', { key: 'we', revision: 4, resource: config('WorkloadEntry', 'vm-1', { address: '10.9.0.2', labels: { app: 'vm' } }) });
+    await sleep(100);
+    const deadline = Date.now() + 5000;
+    while ((held.length > 0 || discovery.queue.depth > 0 || discovery.queue.inFlight > 0) && Date.now() < deadline) {
+      held.splice(0).forEach((release) => release());
+      await sleep(10);
+    }
+    const clusters = (p: (typeof proxies)[number]): string[] => discovery.cache.get(p.stream.id)!.types.Cluster.names;
+    for (const p of proxies) expect(clusters(p)).toContain('outbound|80|blue|vm.example.com');
+  });
+
   it('answers a connecting proxy from the current push and queues pushes with a depth', async () => {
     const proxies = Array.from({ length: 10 }, (_v, i) => connect(`svc${i}`, 'v1', `10.0.1.${i + 1}`));
     await sleep(100);

@@ -13,8 +13,9 @@ import { buildMeshIndex } from '../translate/mesh-index.js';
 import type { ConfigLists, MeshIndex } from '../translate/mesh-index.js';
 import { Debouncer } from './debouncer.js';
 import type { DiscoveryRequest } from './discovery-request.js';
+import { PartStore, RECORDED_KINDS } from './part-store.js';
 import { PushGenerator } from './push-generator.js';
-import type { ProxySnapshot } from './push-generator.js';
+import type { ProxySnapshot, SharedPart } from './push-generator.js';
 import { PushQueue } from './push-queue.js';
 import { EncodeCache } from './snapshot.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -88,7 +89,11 @@ export class DiscoveryService {
   readonly cache = new SnapshotCache();
   readonly queue: PushQueue;
   private readonly streams = new Map<string, XdsStream>();
-  private readonly proxySnapshots = new Map<string, ProxySnapshot>();
+  private readonly proxySnapshots = new Map<string, ProxySnapshot & { inboundEpoch: number }>();
+  /** Streams whose queued push is a full one. */
+  private readonly fullQueued = new Set<string>();
+  /** Incremented by every push that may change proxies' own (inbound) resources. */
+  private inboundEpoch = 0;
   private readonly debouncer: Debouncer;
   private readonly logger: Logger;
   private readonly offs: (() => void)[] = [];
@@ -97,6 +102,7 @@ export class DiscoveryService {
   private lastSynced = false;
   private generator: PushGenerator | undefined;
   private readonly encodings = new EncodeCache();
+  private readonly parts = new PartStore<SharedPart>();
 
   constructor(private readonly opts: DiscoveryServiceOptions) {
     this.logger = opts.logger.child({ component: 'xds' });
@@ -123,6 +129,7 @@ export class DiscoveryService {
     if (!this.streams.delete(stream.id)) return;
     this.opts.metrics.connected(-1);
     this.queue.remove(stream.id);
+    this.fullQueued.delete(stream.id);
     this.cache.clear(stream.id);
     this.proxySnapshots.delete(stream.id);
     if (this.opts.workloads.unregister(stream.id)) this.logger.info({ proxy: stream.proxyId, stream: stream.id }, 'proxy disconnected; workload removed');
@@ -227,7 +234,7 @@ export class DiscoveryService {
    * connection storm translates each scope once instead of the mesh once per proxy.
    */
   private currentGenerator(): PushGenerator {
-    this.generator ??= new PushGenerator(this.index(), this.encodings);
+    this.generator ??= new PushGenerator(this.index(), this.encodings, this.parts);
     return this.generator;
   }
 
@@ -243,39 +250,58 @@ export class DiscoveryService {
     this.pending = noPending();
     if (!full && edsHosts.size === 0) return;
     const started = Date.now();
-    this.encodings.rotate();
-    const generator = new PushGenerator(this.index(), this.encodings);
+    this.encodings.rotate(full ? XDS_PUSH_ORDER : ['ClusterLoadAssignment']);
+    // Scopes are kept across pushes while what changed is recorded in their inputs (routing
+    // config, endpoints); anything else (services, Sidecars, policies, ...) translates every scope.
+    if (full && (all || [...kinds].some((k) => !RECORDED_KINDS.has(k)))) this.parts.clear();
+    const { hits, misses } = this.parts;
+    const generator = new PushGenerator(this.index(), this.encodings, this.parts);
     this.generator = generator;
-    // A proxy whose shared part came out the same, and whose own resources depend on nothing that
-    // changed, keeps its snapshot: translating it again would send nothing. The others go first.
+    // A proxy whose shared part came out as what it has, and whose own resources depend on nothing
+    // that changed, keeps its snapshot: translating it again would send nothing.
     const inboundMayChange = all || INBOUND_KINDS.some((k) => kinds.has(k));
+    if (full && inboundMayChange) this.inboundEpoch++;
     const changed: XdsStream[] = [];
+    const inUse = new Set<string>();
     let unchanged = 0;
     for (const s of this.connectedStreams()) {
       const previous = this.proxySnapshots.get(s.id);
-      if (full && previous && !inboundMayChange) {
+      if (full) {
         const key = generator.scopeKey(s.proxy!);
-        if (key === previous.scopeKey && generator.partDigest(s.proxy!, key) === previous.partDigest) {
+        inUse.add(key);
+        // A proxy with a push still queued gets this one instead: what it has may be older than `previous`.
+        if (previous && !inboundMayChange && !this.queue.has(s.id) && generator.sameAs(s.proxy!, previous, key)) {
           unchanged++;
           continue;
         }
       }
       changed.push(s);
     }
+    // Scopes no connected proxy has any more are forgotten (a full push knows every proxy's scope).
+    if (full) this.parts.retainOnly(inUse);
     for (const s of changed) {
+      // This task replaces a queued one: an EDS-only push must not drop a full one still waiting.
+      const fullForIt = full || this.fullQueued.has(s.id);
+      if (fullForIt) this.fullQueued.add(s.id);
       this.queue.enqueue(s.id, async () => {
+        this.fullQueued.delete(s.id);
         if (s.isClosed) return;
-        this.publish(generator, s, changedAt, full);
+        this.publish(generator, s, changedAt, fullForIt);
         await s.flush();
       });
     }
-    this.logger.debug({ proxies: changed.length, unchanged, scopes: generator.scopes, changes, full, edsHosts: edsHosts.size, ms: Date.now() - started }, 'push queued');
+    const reused = this.parts.hits - hits;
+    const translated = this.parts.misses - misses;
+    this.logger.debug({ proxies: changed.length, unchanged, scopes: generator.scopes, reused, translated, changes, full, edsHosts: edsHosts.size, ms: Date.now() - started }, 'push queued');
   }
 
   private publish(generator: PushGenerator, stream: XdsStream, changedAt: number, full: boolean): void {
     try {
       const previous = this.proxySnapshots.get(stream.id);
-      const next = !full && previous ? generator.edsSnapshot(previous, changedAt) : generator.snapshot(stream.proxy!, changedAt);
+      // Its own part is kept unless a push since it was built may have changed it.
+      const sameInbound = previous?.inboundEpoch === this.inboundEpoch;
+      const built = !full && previous ? generator.edsSnapshot(previous, changedAt) : generator.snapshot(stream.proxy!, changedAt, previous, sameInbound);
+      const next = { ...built, inboundEpoch: previous && !full ? previous.inboundEpoch : this.inboundEpoch };
       const r = this.cache.set(stream.id, next.snapshot);
       if (!r.ok) {
         this.logger.error({ proxy: stream.proxyId, problems: r.problems }, 'inconsistent snapshot not published (a translation bug); proxy keeps its previous config');

@@ -31,6 +31,11 @@ export class PushQueue {
     this.queued.delete(id);
   }
 
+  /** Whether a task of `id` waits (not yet running). */
+  has(id: string): boolean {
+    return this.queued.has(id);
+  }
+
   /** Tasks waiting (not running). */
   get depth(): number {
     return this.queued.size;

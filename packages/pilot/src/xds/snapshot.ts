@@ -13,10 +13,12 @@ export interface EncodedType {
   hashes: string[];
   /** A hash of `hashes` (computed once per part, so combining parts stays cheap). */
   digest: string;
+  /** The {@link EncodeCache} keys of the resources, when encoded through one (see {@link EncodeCache.retain}). */
+  keys?: string[];
 }
 
 /** One type's resources in a snapshot, with a content version. */
-export interface TypeSnapshot extends Omit<EncodedType, 'digest'> {
+export interface TypeSnapshot extends Omit<EncodedType, 'digest' | 'keys'> {
   /** A hash of the encoded resources: equal content, equal version (so an unchanged type is not resent). */
   version: string;
 }
@@ -49,35 +51,66 @@ export type EncodedResources = Record<XdsResourceType, EncodedType>;
  * used during a push are dropped at the next {@link EncodeCache.rotate} (two generations).
  */
 export class EncodeCache {
-  private current = new Map<string, { any: AnyMessage; hash: string }>();
-  private previous = new Map<string, { any: AnyMessage; hash: string }>();
+  /** Per type: the encodings used since the last rotation, and those used in the one before. */
+  private readonly generations = new Map<XdsResourceType, { current: Map<string, CachedEncoding>; previous: Map<string, CachedEncoding> }>();
   hits = 0;
   misses = 0;
 
   /** The Any and hash of a resource, encoded at most once while it keeps being used. */
-  encode(type: XdsResourceType, r: XdsResource): { any: AnyMessage; hash: string } {
+  encode(type: XdsResourceType, r: XdsResource): CachedEncoding {
     const key = `${type}\u0000${JSON.stringify(r)}`;
-    let e = this.current.get(key);
+    const g = this.generation(type);
+    let e = g.current.get(key);
     if (e) {
       this.hits++;
       return e;
     }
-    e = this.previous.get(key);
+    e = g.previous.get(key);
     if (e) this.hits++;
     else {
       this.misses++;
       const any = packAny(TypeUrls[type], r);
-      e = { any, hash: createHash('sha1').update(any.value).digest('base64') };
+      e = { any, hash: createHash('sha1').update(any.value).digest('base64'), key };
     }
-    this.current.set(key, e);
+    g.current.set(key, e);
     return e;
   }
 
-  /** Ends a push: what it did not use is forgotten after the next one. */
-  rotate(): void {
-    this.previous = this.current;
-    this.current = new Map();
+  /** Marks encodings as used by this push without encoding anything (a part reused as a whole). */
+  retain(parts: Readonly<Record<XdsResourceType, EncodedType>>): void {
+    for (const type of XDS_PUSH_ORDER) {
+      const g = this.generation(type);
+      for (const key of parts[type].keys ?? []) {
+        if (g.current.has(key)) continue;
+        const e = g.previous.get(key);
+        if (e) g.current.set(key, e);
+      }
+    }
   }
+
+  /**
+   * Ends a push: what it did not use is forgotten after the next one. An EDS-only push rotates
+   * only load assignments (it encodes nothing else, and must not evict what full pushes use).
+   */
+  rotate(types: readonly XdsResourceType[] = XDS_PUSH_ORDER): void {
+    for (const type of types) {
+      const g = this.generation(type);
+      g.previous = g.current;
+      g.current = new Map();
+    }
+  }
+
+  private generation(type: XdsResourceType): { current: Map<string, CachedEncoding>; previous: Map<string, CachedEncoding> } {
+    let g = this.generations.get(type);
+    if (!g) this.generations.set(type, (g = { current: new Map(), previous: new Map() }));
+    return g;
+  }
+}
+
+interface CachedEncoding {
+  any: AnyMessage;
+  hash: string;
+  key: string;
 }
 
 function digestOf(hashes: readonly string[]): string {
@@ -91,18 +124,20 @@ export function encodeType(type: XdsResourceType, list: readonly XdsResource[], 
   ensureExtensionProtos();
   const resources: AnyMessage[] = [];
   const hashes: string[] = [];
+  const keys: string[] = [];
   for (const r of list) {
     if (cache) {
       const e = cache.encode(type, r);
       resources.push(e.any);
       hashes.push(e.hash);
+      keys.push(e.key);
     } else {
       const any = packAny(TypeUrls[type], r);
       resources.push(any);
       hashes.push(createHash('sha1').update(any.value).digest('base64'));
     }
   }
-  return { names: list.map((r) => resourceName(type, r)), resources, hashes, digest: digestOf(hashes) };
+  return { names: list.map((r) => resourceName(type, r)), resources, hashes, digest: digestOf(hashes), ...(cache ? { keys } : {}) };
 }
 
 /** Encodes every type of translated resources. */
@@ -114,11 +149,12 @@ export function encodeResources(generated: Partial<GeneratedResources>, cache?: 
 
 /** Concatenates encoded parts of one type; the version is a hash of the parts' digests. */
 export function combineTypes(parts: readonly EncodedType[]): TypeSnapshot {
-  if (parts.length === 1) {
-    const [p] = parts as [EncodedType];
-    return { version: p.digest, names: p.names, resources: p.resources, hashes: p.hashes };
-  }
   const nonEmpty = parts.filter((p) => p.names.length > 0);
+  // One part with content (the inbound part is often empty): share its arrays, copying nothing.
+  if (parts.length === 1 || nonEmpty.length <= 1) {
+    const p = nonEmpty[0] ?? parts[0];
+    if (p) return { version: p.digest, names: p.names, resources: p.resources, hashes: p.hashes };
+  }
   const h = createHash('sha256');
   for (const p of nonEmpty) h.update(p.digest).update('|');
   return {

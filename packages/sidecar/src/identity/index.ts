@@ -11,3 +11,5 @@ export type { TlsMaterial } from './tls-material.js';
 export { certificateAgentFromSettings } from './agent-from-settings.js';
 export { generateKeyAndCsr } from './workload-key.js';
 export type { KeyAndCsr } from './workload-key.js';
+export { CERTIFICATE_FILES, CertificateFileWriter, writeCertificateFiles } from './cert-files.js';
+export type { CertificateFeed } from './cert-files.js';

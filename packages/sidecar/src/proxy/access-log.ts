@@ -66,6 +66,8 @@ export function accessLogEntry(info: RequestInfo): Record<string, unknown> {
     upstream_host: info.upstreamHost ?? null,
     upstream_cluster: info.cluster ?? null,
     downstream_remote_address: info.downstreamRemoteAddress ?? null,
+    // Envoy's %DOWNSTREAM_PEER_URI_SAN%: the caller's SPIFFE identity when it came over mTLS.
+    downstream_peer_uri_san: info.sourcePrincipal ? `spiffe://${info.sourcePrincipal}` : null,
     trace_id: info.traceId ?? null,
   };
 }

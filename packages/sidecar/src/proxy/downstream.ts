@@ -27,6 +27,11 @@ export interface ConnInfo {
   readonly peerPrincipal?: string;
   /** The verified client certificate of an mTLS connection. */
   readonly peerCertificate?: PeerCertificateInfo;
+  /**
+   * Where the app was connecting before iptables redirected the connection to the sidecar
+   * (SO_ORIGINAL_DST); only set for redirected connections. ORIGINAL_DST clusters forward here.
+   */
+  readonly originalDestination?: { readonly address: string; readonly port: number };
 }
 
 /** An IPv4-mapped IPv6 address as plain IPv4. */

@@ -9,6 +9,7 @@ import type { AttemptOutcome } from '../routing/retry.js';
 import { backoffMs, isRetriable } from '../routing/retry.js';
 import { rewritePath } from '../routing/rewrite.js';
 import type { RetryPolicyModel, RouteActionModel } from '../routing/route-model.js';
+import type { OriginalPick } from '../routing/cluster-runtime.js';
 import type { Exchange } from './exchange.js';
 import { elapsedMs } from './exchange.js';
 import { grpcTimeoutMs } from './grpc-timeout.js';
@@ -141,7 +142,15 @@ export class Forwarder {
     if (this.over) return;
     this.attempts++;
     const { ex } = this;
-    const picked = ex.ctx.table.pick(this.cluster, { ...(this.hash !== undefined ? { hash: this.hash } : {}), ...(this.retry?.previousHosts ? { exclude: this.tried, maxAttempts: this.retry.hostSelectionMaxAttempts } : {}) }, this.action.clusterNotFoundStatus);
+    const picked = ex.ctx.table.pick(
+      this.cluster,
+      {
+        ...(this.hash !== undefined ? { hash: this.hash } : {}),
+        ...(this.retry?.previousHosts ? { exclude: this.tried, maxAttempts: this.retry.hostSelectionMaxAttempts } : {}),
+        original: originalPick(ex),
+      },
+      this.action.clusterNotFoundStatus,
+    );
     if (!picked.ok) return this.finalReply(picked.status, picked.flag);
     const { endpoint, runtime } = picked;
     const key = endpointKey(endpoint);
@@ -333,3 +342,12 @@ function toList(v: OutgoingHttpHeaders[string]): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
+
+/** What an ORIGINAL_DST cluster needs from a request: its connection's original destination and its headers. */
+function originalPick(ex: Exchange): OriginalPick {
+  const header = (name: string): string | undefined => {
+    const v = ex.req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return { ...(ex.conn.originalDestination ? { destination: ex.conn.originalDestination } : {}), header };
+}

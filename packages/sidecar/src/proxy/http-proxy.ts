@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@mesh/runtime';
 import { INBOUND_LISTENER } from '@mesh/shared-api';
-import type { FilterChainModel } from '../routing/model.js';
+import type { FilterChainModel, TcpProxyModel } from '../routing/model.js';
 import type { InboundTransport } from '../security/tls/inbound-transport.js';
 import type { RandomSource } from '../routing/load-balancing.js';
 import type { RoutingTable } from '../routing/routing-table.js';
@@ -13,7 +14,7 @@ import { DEFAULT_LIMITS, DownstreamServer } from './downstream-server.js';
 import { Exchange } from './exchange.js';
 import type { ExchangeContext, RequestMatcher } from './exchange.js';
 import type { AccessLogWriter } from './access-log.js';
-import { connInfoOf } from './downstream.js';
+import { connInfoOf, isHttp2 } from './downstream.js';
 import type { Tracer } from './tracing.js';
 import { proxyTcp } from './tcp-proxy.js';
 import { handleUpgrade } from './upgrade.js';
@@ -53,6 +54,8 @@ export interface HttpProxyOptions {
   readonly inboundTls?: InboundTransport;
   /** Mixer Check before forwarding. */
   readonly policyCheck?: ExchangeContext['policyCheck'];
+  /** Sees each new connection first; true means it took the connection (outbound: redirected connections handed to LDS listeners). */
+  readonly takeConnection?: (socket: Socket) => boolean;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface HttpProxyOptions {
 export class HttpProxy {
   private readonly server: DownstreamServer;
   private inFlightCount = 0;
+  /** Connections relayed as TCP: closed when the drain ends. */
+  private readonly relayed = new Set<Duplex>();
   private draining = false;
   private listening = false;
   private idleWaiters: Array<() => void> = [];
@@ -71,7 +76,7 @@ export class HttpProxy {
       {
         request: (req, res, conn) => this.handle(req, res, conn),
         upgrade: (req, socket, head, conn) => this.upgrade(req, socket, head, conn),
-        connection: (socket) => this.tcpChain(socket),
+        connection: (socket) => opts.takeConnection?.(socket) === true || this.tcpChain(socket),
         clientError: (err) => {
           opts.stats.inc(`http.${opts.direction}.downstream_rq_rejected`);
           opts.logger.debug({ err: err.message }, 'malformed request from downstream');
@@ -81,7 +86,6 @@ export class HttpProxy {
     );
   }
 
-  /** Binds and resolves with the bound port (0 picks a free one). */
   /** Takes a connection accepted by a gateway listener (TLS already terminated when it applies). */
   accept(socket: Socket | TLSSocket, conn: ConnInfo): void {
     if (this.draining) {
@@ -91,6 +95,16 @@ export class HttpProxy {
     this.server.accept(socket, conn);
   }
 
+  /** Relays a connection whose filter chain is a TCP proxy, counted in flight until it closes. */
+  relayTcp(socket: Duplex, tcp: TcpProxyModel, conn: ConnInfo): void {
+    if (this.draining) return void socket.destroy();
+    this.inFlightCount++;
+    this.relayed.add(socket);
+    socket.once('close', () => this.relayed.delete(socket));
+    proxyTcp(this.context(), socket, tcp, conn);
+  }
+
+  /** Binds and resolves with the bound port (0 picks a free one). */
   async listen(host: string, port: number): Promise<number> {
     const bound = await this.server.listen(host, port);
     this.listening = true;
@@ -128,6 +142,7 @@ export class HttpProxy {
       if (timer) clearTimeout(timer);
     }
     this.server.closeAll();
+    for (const s of this.relayed) s.destroy();
     await closed;
   }
 
@@ -154,18 +169,23 @@ export class HttpProxy {
   private tcpChain(socket: Socket): boolean {
     const deliver = (s: Socket | TLSSocket, conn: ConnInfo, chain: FilterChainModel): void => {
       if (this.draining) return void s.destroy();
-      if (chain.tcp && !chain.http) proxyTcp(this.context(), s, chain.tcp, conn);
+      if (chain.tcp && !chain.http) this.relayTcp(s, chain.tcp, conn);
       else this.server.accept(s, conn);
     };
     if (this.opts.inboundTls?.take(this.opts.tables.current.listener(INBOUND_LISTENER), socket, deliver)) return true;
     if (!this.opts.tcpChains) return false;
     const chain = this.opts.tables.current.inboundChain(socket.localPort ?? 0);
     if (!chain?.tcp || chain.http) return false;
-    proxyTcp(this.context(), socket, chain.tcp, connInfoOf(socket));
+    this.relayTcp(socket, chain.tcp, connInfoOf(socket));
     return true;
   }
 
   private handle(req: DownstreamRequest, res: DownstreamResponse, conn: ConnInfo): void {
+    if (!conn.encrypted && this.opts.inboundTls && !this.opts.inboundTls.admitsPlaintext(this.opts.tables.current.listener(INBOUND_LISTENER), conn.localPort)) {
+      // A keep-alive plaintext connection from before the port turned STRICT: close it, as a drain would.
+      this.opts.stats.inc(`listener.${INBOUND_LISTENER}.plaintext_refused`);
+      return void (isHttp2(req) ? req.stream.session?.destroy() : req.socket.destroy());
+    }
     this.inFlightCount++;
     new Exchange(this.context(), req, res, conn).run();
   }

@@ -7,8 +7,8 @@ import type { RoutingTable } from '../routing/routing-table.js';
 import type { ConnInfo } from './downstream.js';
 import { connInfoOf } from './downstream.js';
 import type { HttpProxy } from './http-proxy.js';
+import type { OriginalDestinationSource } from './original-destination.js';
 import type { SidecarStats } from './stats.js';
-import { proxyTcp } from './tcp-proxy.js';
 import { peekClientHello } from './tls-inspector.js';
 import { terminateTls } from '../security/tls/inbound-tls.js';
 import { TlsSecrets } from '../security/tls/tls-secrets.js';
@@ -26,6 +26,14 @@ export interface ListenerManagerOptions {
   readonly inspectTimeoutMs?: number;
   /** The agent's certificates, for chains that name SDS secrets; PEM-only when absent. */
   readonly secrets?: TlsSecrets;
+  /** Sidecar mode: reads where redirected connections were going (needed by {@link ListenerManager.takeRedirected}). */
+  readonly originalDestinations?: OriginalDestinationSource;
+}
+
+/** Where a connection is going, as filter chain matching sees it. */
+interface Destination {
+  readonly address: string;
+  readonly port: number;
 }
 
 interface Bound {
@@ -43,10 +51,16 @@ interface Bound {
  * the HTTP connection manager or the TCP proxy. A chain without TLS termination and with a TCP
  * proxy relays the bytes untouched: TLS passthrough by SNI. Removed listeners stop accepting;
  * their open connections continue.
+ *
+ * Sidecar mode binds none of them (Pilot sends them with `bind_to_port: false`): connections the
+ * init container's iptables rules redirect to the outbound port are handed to them by
+ * {@link takeRedirected}, as Envoy's `use_original_dst` listener does.
  */
 export class ListenerManager {
   private readonly bound = new Map<string, Bound>();
   private readonly secrets: TlsSecrets;
+  /** Connections already dispatched here: when they come back through the HTTP proxy, they stay there. */
+  private readonly taken = new WeakSet<net.Socket>();
 
   constructor(private readonly opts: ListenerManagerOptions) {
     this.secrets = opts.secrets ?? new TlsSecrets(undefined);
@@ -121,21 +135,54 @@ export class ListenerManager {
     });
   }
 
+  /**
+   * Sidecar mode, for each connection the outbound port accepts: when the config has a listener
+   * with `use_original_dst` (Istio's virtualOutbound) and the connection was redirected (its
+   * original destination differs from the address it reached), it is handed to the listener at
+   * that original destination — exact `address:port`, else the wildcard address on the port — or,
+   * with none, served by the virtualOutbound listener's own chains (PassthroughCluster or
+   * BlackHoleCluster); true then. False leaves the connection to the outbound HTTP proxy, which
+   * routes by Host header: connections made to the sidecar's port itself (local mode), and every
+   * connection when Pilot sends no virtualOutbound listener. The original destination is read
+   * only when a virtualOutbound listener exists, so koffi loads only then.
+   * https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-use-original-dst
+   */
+  takeRedirected(socket: net.Socket): boolean {
+    if (this.taken.has(socket)) return false;
+    const table = this.opts.tables.current;
+    const virtual = table.virtualOutbound();
+    if (!virtual || !this.opts.originalDestinations) return false;
+    const dst = this.opts.originalDestinations.read(socket);
+    if (!dst.restored) return false;
+    this.taken.add(socket);
+    const listener = table.listenerAt(dst.address, dst.port) ?? virtual;
+    this.opts.stats.inc(`listener.${listener.name}.downstream_cx_total`);
+    this.serve(listener, socket, { address: dst.address, port: dst.port }, true);
+    return true;
+  }
+
   private onConnection(name: string, socket: net.Socket): void {
     const listener = this.opts.tables.current.listener(name);
+    if (!listener) {
+      socket.on('error', () => socket.destroy());
+      return void socket.destroy();
+    }
+    this.serve(listener, socket, { address: connInfoOf(socket).localAddress, port: socket.localPort ?? 0 }, false);
+  }
+
+  /** Inspects the connection when the listener's chains need it, then dispatches it to a chain. */
+  private serve(listener: ListenerModel, socket: net.Socket, dst: Destination, redirected: boolean): void {
     socket.on('error', () => socket.destroy());
-    if (!listener) return void socket.destroy();
-    if (!needsTlsInspection(listener)) return this.dispatch(listener, socket, Buffer.alloc(0), { destinationPort: socket.localPort ?? 0, transportProtocol: 'raw_buffer' });
+    const base = { destinationPort: dst.port, destinationAddress: dst.address };
+    if (!needsTlsInspection(listener)) return this.dispatch(listener, socket, Buffer.alloc(0), { ...base, transportProtocol: 'raw_buffer' }, redirected ? dst : undefined);
     peekClientHello(socket, this.opts.inspectTimeoutMs ?? 15_000, (r, peeked) => {
       const facts: ConnectionFacts =
-        r.kind === 'tls'
-          ? { destinationPort: socket.localPort ?? 0, transportProtocol: 'tls', ...(r.serverName ? { serverName: r.serverName } : {}), applicationProtocols: r.alpn }
-          : { destinationPort: socket.localPort ?? 0, transportProtocol: 'raw_buffer' };
-      this.dispatch(listener, socket, peeked, facts);
+        r.kind === 'tls' ? { ...base, transportProtocol: 'tls', ...(r.serverName ? { serverName: r.serverName } : {}), applicationProtocols: r.alpn } : { ...base, transportProtocol: 'raw_buffer' };
+      this.dispatch(listener, socket, peeked, facts, redirected ? dst : undefined);
     });
   }
 
-  private dispatch(listener: ListenerModel, socket: net.Socket, peeked: Buffer, facts: ConnectionFacts): void {
+  private dispatch(listener: ListenerModel, socket: net.Socket, peeked: Buffer, facts: ConnectionFacts, original: Destination | undefined): void {
     const index = selectFilterChain(listener, facts);
     if (index === undefined) {
       this.opts.stats.inc(`listener.${listener.name}.no_filter_chain_match`);
@@ -143,11 +190,16 @@ export class ListenerManager {
     }
     const chain = listener.filterChains[index]!;
     const base = connInfoOf(socket);
-    const conn: ConnInfo = { ...base, ...(facts.serverName ? { serverName: facts.serverName } : {}), binding: { listener: listener.name, chain: index } };
+    const conn: ConnInfo = {
+      ...base,
+      ...(facts.serverName ? { serverName: facts.serverName } : {}),
+      ...(original ? { originalDestination: original } : {}),
+      binding: { listener: listener.name, chain: index },
+    };
     if (chain.tls) return this.terminate(chain, chain.tls, socket, peeked, conn);
     if (peeked.length > 0) socket.unshift(peeked);
     if (chain.http) return this.opts.http.accept(socket, conn);
-    if (chain.tcp) return proxyTcp(this.opts.http.context(), socket, chain.tcp, conn);
+    if (chain.tcp) return this.opts.http.relayTcp(socket, chain.tcp, conn);
     socket.destroy();
   }
 
@@ -163,7 +215,7 @@ export class ListenerManager {
       const { socket: tlsSocket, principal, peer } = outcome.conn;
       const secured: ConnInfo = { ...conn, encrypted: true, ...(principal ? { peerPrincipal: principal } : {}), ...(peer ? { peerCertificate: peer } : {}) };
       if (chain.http) this.opts.http.accept(tlsSocket, secured);
-      else if (chain.tcp) proxyTcp(this.opts.http.context(), tlsSocket, chain.tcp, secured);
+      else if (chain.tcp) this.opts.http.relayTcp(tlsSocket, chain.tcp, secured);
       else tlsSocket.destroy();
     });
   }

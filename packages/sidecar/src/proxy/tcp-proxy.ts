@@ -14,7 +14,8 @@ import { labelsFromCluster } from './peer-metadata.js';
  * the connection goes to a host of the (weighted) cluster; bytes are relayed both ways, half-closes
  * included, until both sides are done or nothing moved for `idle_timeout`. A host that cannot be
  * reached is retried up to `max_connect_attempts`; then the downstream is closed (flag UF; UH when
- * the cluster has no host, NC when it does not exist). `first` holds bytes already read from the
+ * the cluster has no host, NC when it does not exist). An ORIGINAL_DST cluster (PassthroughCluster)
+ * connects to the connection's original destination. `first` holds bytes already read from the
  * downstream (by the TLS inspector) and is sent ahead of the rest.
  */
 export function proxyTcp(ctx: ExchangeContext, downstream: Duplex, tcp: TcpProxyModel, conn: ConnInfo, first: Buffer = Buffer.alloc(0)): void {
@@ -84,7 +85,7 @@ export function proxyTcp(ctx: ExchangeContext, downstream: Duplex, tcp: TcpProxy
   }
 
   const connect = (attempt: number): void => {
-    const picked = ctx.table.pick(cluster, { exclude: tried, maxAttempts: 3 });
+    const picked = ctx.table.pick(cluster, { exclude: tried, maxAttempts: 3, ...(conn.originalDestination ? { original: { destination: conn.originalDestination } } : {}) });
     if (!picked.ok) return fail(picked.flag);
     const { endpoint, runtime } = picked;
     const key = endpointKey(endpoint);

@@ -95,7 +95,7 @@ export function handleUpgrade(ctx: ExchangeContext, req: IncomingMessage, socket
   if (m.matched.plan.upgrades.get(type) !== true) return fail(403, undefined);
   const cluster = m.matched.target.name;
   where.cluster = cluster;
-  const picked = ctx.table.pick(cluster);
+  const picked = ctx.table.pick(cluster, conn.originalDestination ? { original: { destination: conn.originalDestination } } : {});
   if (!picked.ok) return fail(picked.status, picked.flag);
   const { endpoint, runtime } = picked;
   where.upstreamHost = endpointKey(endpoint);

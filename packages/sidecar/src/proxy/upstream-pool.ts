@@ -182,6 +182,11 @@ export class UpstreamPool {
     private readonly secrets?: TlsSecrets,
   ) {}
 
+  /** Whether the sidecar can present a certificate now (a pool built without secrets is assumed to). */
+  private get certified(): boolean {
+    return this.secrets === undefined || this.secrets.identity !== undefined;
+  }
+
   /**
    * Admits a request to an endpoint: `onReady` gets the agent to send it with, now or once a
    * connection is available. Returns the ticket, or the overflow reason.
@@ -247,7 +252,7 @@ export class UpstreamPool {
       const name = key.slice(0, key.lastIndexOf('|'));
       const c = clusters.get(name);
       if (c) this.configure(circuit, c.model, key.endsWith('|HIGH') ? 'HIGH' : 'DEFAULT');
-      const keep = new Set((c?.endpoints ?? []).map((ep) => poolKey(c!.model, ep)));
+      const keep = new Set((c?.endpoints ?? []).map((ep) => poolKey(c!.model, ep, this.certified)));
       for (const [ep, pool] of circuit.pools) {
         if (keep.has(ep) || pool.busy) continue;
         pool.agent.destroy();
@@ -297,10 +302,10 @@ export class UpstreamPool {
 
   /** The pool of an endpoint with the transport the cluster gives it: a change of transport (mTLS on or off) gets a new pool. */
   private endpointPool(circuit: Circuit, cluster: ClusterModel, endpoint: EndpointModel): EndpointPool {
-    const key = poolKey(cluster, endpoint);
+    const key = poolKey(cluster, endpoint, this.certified);
     let pool = circuit.pools.get(key);
     if (!pool) {
-      const tls = upstreamTlsFor(cluster, endpoint);
+      const tls = upstreamTlsFor(cluster, endpoint, this.certified);
       const agent = new PoolAgent(circuit, () => this.dispatchPending(circuit), tls ? { model: tls, secrets: this.secrets } : undefined);
       const created = new EndpointPool(key, endpoint, agent, tls);
       // A connection returned to the free list can take the next waiting request for this endpoint.
@@ -390,8 +395,8 @@ export class UpstreamPool {
   }
 }
 
-/** Pools are per endpoint and transport. */
-function poolKey(cluster: ClusterModel, endpoint: EndpointModel): string {
-  const tls = upstreamTlsFor(cluster, endpoint);
+/** Pools are per endpoint and transport (which changes when the sidecar obtains or loses its certificate). */
+function poolKey(cluster: ClusterModel, endpoint: EndpointModel, certified: boolean): string {
+  const tls = upstreamTlsFor(cluster, endpoint, certified);
   return tls ? `${endpointKey(endpoint)}|${upstreamTlsSignature(tls)}` : endpointKey(endpoint);
 }

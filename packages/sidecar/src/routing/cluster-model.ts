@@ -59,10 +59,29 @@ export interface UpstreamHttpModel {
   readonly idleTimeoutMs: number;
 }
 
-/** Envoy `Cluster`: EDS clusters get endpoints from a ClusterLoadAssignment, STATIC ones inline. */
+/**
+ * Envoy's ORIGINAL_DST cluster (`lb_policy: CLUSTER_PROVIDED`): the host is the downstream
+ * connection's original destination, or with `use_http_header` the request's
+ * `x-envoy-original-dst-host` (`http_header_name`) when present
+ * (https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/load_balancing/original_dst).
+ */
+export interface OriginalDstModel {
+  readonly useHttpHeader: boolean;
+  /** Lowercase header name (default `x-envoy-original-dst-host`). */
+  readonly httpHeaderName: string;
+  /** `upstream_port_override`: connect to this port instead of the original one. */
+  readonly portOverride?: number;
+}
+
+/**
+ * Envoy `Cluster`: EDS clusters get endpoints from a ClusterLoadAssignment, STATIC ones inline,
+ * ORIGINAL_DST ones have none (each connection brings its own).
+ */
 export interface ClusterModel {
   readonly name: string;
-  readonly type: 'EDS' | 'STATIC';
+  readonly type: 'EDS' | 'STATIC' | 'ORIGINAL_DST';
+  /** ORIGINAL_DST: how the upstream host is found. */
+  readonly originalDst?: OriginalDstModel;
   /** The ClusterLoadAssignment name for an EDS cluster (`service_name`, else the cluster name). */
   readonly edsServiceName?: string;
   readonly connectTimeoutMs: number;

@@ -1,4 +1,5 @@
-import type { ClusterModel, EndpointModel } from './cluster-model.js';
+import { isIP } from 'node:net';
+import type { ClusterModel, EndpointModel, OriginalDstModel } from './cluster-model.js';
 import { Maglev, RingHash } from './hash-lb.js';
 import type { RandomSource } from './load-balancing.js';
 import type { EjectionType, HostOutcome } from './outlier-detector.js';
@@ -15,6 +16,34 @@ export interface PickContext {
   readonly exclude?: ReadonlySet<string>;
   /** How many times to pick again while the pick is excluded (`host_selection_retry_max_attempts`). */
   readonly maxAttempts?: number;
+  /** What an ORIGINAL_DST cluster picks from (ignored by other clusters). */
+  readonly original?: OriginalPick;
+}
+
+/** The connection's original destination (only when it was redirected) and, for HTTP, a request header lookup. */
+export interface OriginalPick {
+  readonly destination?: { readonly address: string; readonly port: number };
+  readonly header?: (name: string) => string | undefined;
+}
+
+/**
+ * The host of an ORIGINAL_DST cluster for one connection or request, as Envoy's original destination
+ * load balancer chooses it: with `use_http_header`, the header's `IP:port` when present (a value that
+ * is not an IP literal with a port gives no host); else the original destination of a redirected
+ * connection; a connection that was not redirected has none (503 UH). `upstream_port_override` replaces the port.
+ */
+export function originalDestinationHost(cfg: OriginalDstModel | undefined, original: OriginalPick | undefined): EndpointModel | undefined {
+  let host: { address: string; port: number } | undefined;
+  const header = cfg?.useHttpHeader ? original?.header?.(cfg.httpHeaderName) : undefined;
+  if (header !== undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(header.trim());
+    const address = m ? (m[1] ?? m[2])! : '';
+    const port = m ? Number(m[3]) : 0;
+    if (!m || isIP(address) === 0 || port < 1 || port > 65535 || (m[2] !== undefined && isIP(address) === 6)) return undefined;
+    host = { address, port };
+  } else host = original?.destination;
+  if (!host) return undefined;
+  return { address: host.address, port: cfg?.portOverride ?? host.port };
 }
 
 /**
@@ -90,6 +119,7 @@ export class ClusterRuntime {
 
   /** Picks a host by the cluster's `lb_policy`; undefined when there is none to pick. */
   pick(ctx: PickContext = {}): EndpointModel | undefined {
+    if (this.clusterModel.type === 'ORIGINAL_DST') return originalDestinationHost(this.clusterModel.originalDst, ctx.original);
     const hosts = this.candidates();
     if (hosts.length === 0) return undefined;
     const attempts = ctx.exclude && ctx.exclude.size > 0 ? Math.max(1, ctx.maxAttempts ?? 1) : 1;

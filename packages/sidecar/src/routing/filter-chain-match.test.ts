@@ -1,3 +1,4 @@
+import { parseCidr } from '../security/authz/cidr.js';
 import { selectFilterChain } from './filter-chain-match.js';
 import type { FilterChainModel, ListenerModel } from './model.js';
 
@@ -31,5 +32,21 @@ describe('selectFilterChain', () => {
     const byPort = listener([{ name: 'any' }, { name: 'p9080', destinationPort: 9080 }]);
     expect(byPort.filterChains[selectFilterChain(byPort, { destinationPort: 9080, transportProtocol: 'raw_buffer' })!]!.name).toBe('p9080');
     expect(selectFilterChain(listener([{ match: { serverNames: ['a.com'] } }]), tls('b.com'))).toBeUndefined();
+  });
+
+  it('matches prefix_ranges on the destination address, the longest prefix first', () => {
+    const cidr = (a: string, len: number) => parseCidr(a, len)!;
+    const l = listener([
+      { name: 'subnet', match: { prefixRanges: [cidr('10.96.0.0', 12)] } },
+      { name: 'vip', match: { prefixRanges: [cidr('10.0.0.0', 8), cidr('10.96.0.10', 32)] } },
+      { name: 'default' },
+    ]);
+    const pick = (destinationAddress?: string) => l.filterChains[selectFilterChain(l, { destinationPort: 3306, transportProtocol: 'raw_buffer', ...(destinationAddress ? { destinationAddress } : {}) })!]!.name;
+    expect(pick('10.96.0.10')).toBe('vip');
+    expect(pick('10.100.1.1')).toBe('subnet');
+    expect(pick('10.1.1.1')).toBe('vip');
+    expect(pick('192.168.0.1')).toBe('default');
+    expect(pick(undefined)).toBe('default');
+    expect(selectFilterChain(listener([{ match: { prefixRanges: [cidr('10.0.0.0', 8)] } }]), { destinationPort: 1, transportProtocol: 'raw_buffer', destinationAddress: '11.0.0.1' })).toBeUndefined();
   });
 });

@@ -1,8 +1,12 @@
+import { cidrContains } from '../security/authz/cidr.js';
+import type { CidrModel } from '../security/authz/rbac-model.js';
 import type { FilterChainModel, ListenerModel } from './model.js';
 
 /** What is known about a new connection when its filter chain is chosen. */
 export interface ConnectionFacts {
   readonly destinationPort: number;
+  /** The (original) destination address; chains with `prefix_ranges` need it. */
+  readonly destinationAddress?: string;
   /** SNI from the TLS ClientHello (lowercase), when the tls_inspector read one. */
   readonly serverName?: string;
   /** `tls` when the connection starts with a TLS handshake, else `raw_buffer`. */
@@ -37,10 +41,20 @@ function serverNameScore(names: readonly string[] | undefined, sni: string | und
   return best;
 }
 
+/** How well prefix ranges match: none set 0, the longest containing prefix + 1, no match undefined. */
+function prefixScore(ranges: readonly CidrModel[] | undefined, address: string | undefined): number | undefined {
+  if (!ranges || ranges.length === 0) return 0;
+  if (!address) return undefined;
+  let best: number | undefined;
+  for (const r of ranges) if (cidrContains(r, address)) best = Math.max(best ?? 0, r.prefixLen + 1);
+  return best;
+}
+
 /**
  * Envoy's filter chain selection (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-filterchainmatch):
- * criteria are applied in order — destination port, server name (exact, then the longest
- * wildcard), transport protocol, application protocols — and at each step the most specific
+ * criteria are applied in order — destination port, destination IP (`prefix_ranges`, the longest
+ * prefix), server name (exact, then the longest wildcard), transport protocol, application
+ * protocols — and at each step the most specific
  * matching chains survive; a chain that sets a criterion the connection does not meet is out.
  * The first survivor wins; with none, the default chain (a chain without any match), if any.
  */
@@ -51,6 +65,7 @@ export function selectFilterChain(listener: ListenerModel, facts: ConnectionFact
     const p = m(c).destinationPort;
     return p === undefined ? 0 : p === facts.destinationPort ? 1 : undefined;
   });
+  cands = narrow(cands, (c) => prefixScore(m(c).prefixRanges, facts.destinationAddress));
   cands = narrow(cands, (c) => serverNameScore(m(c).serverNames, facts.serverName));
   cands = narrow(cands, (c) => {
     const t = m(c).transportProtocol;

@@ -5,11 +5,11 @@
  */
 
 import type { HttpSecurityModel } from '../security/http-security.js';
-import type { RbacFilterModel } from '../security/authz/rbac-model.js';
+import type { CidrModel, RbacFilterModel } from '../security/authz/rbac-model.js';
 import type { ClusterModel, LoadAssignmentModel } from './cluster-model.js';
 import type { FaultModel, RouteConfigurationModel, StringMatchModel, WeightedClusterModel } from './route-model.js';
 
-export type { ClusterModel, EndpointModel, LbPolicy, LoadAssignmentModel, OutlierDetectionModel, ThresholdsModel, UpstreamHttpModel } from './cluster-model.js';
+export type { ClusterModel, EndpointModel, LbPolicy, LoadAssignmentModel, OriginalDstModel, OutlierDetectionModel, ThresholdsModel, UpstreamHttpModel } from './cluster-model.js';
 export type {
   CorsPolicyModel,
   DirectResponseModel,
@@ -45,11 +45,18 @@ export interface ListenerModel {
   readonly filterChains: readonly FilterChainModel[];
   /** `envoy.filters.listener.tls_inspector`: read SNI and ALPN from a TLS ClientHello before choosing a chain. */
   readonly tlsInspector?: boolean;
+  /**
+   * `use_original_dst`: a redirected connection is handed to the listener bound to its original
+   * destination (exact address, then 0.0.0.0 / ::), and kept here when there is none (Istio's `virtualOutbound`).
+   */
+  readonly useOriginalDst?: boolean;
 }
 
 /** Envoy `FilterChainMatch`: the criteria the sidecar implements. */
 export interface FilterChainMatchModel {
   readonly destinationPort?: number;
+  /** `prefix_ranges`: the connection's (original) destination address lies in one of these. */
+  readonly prefixRanges?: readonly CidrModel[];
   /** SNI names, exact or `*.suffix` (lowercase). */
   readonly serverNames?: readonly string[];
   /** `tls` or `raw_buffer`. */

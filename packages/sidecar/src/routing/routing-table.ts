@@ -73,6 +73,9 @@ export class RoutingTable {
   private readonly outbound = new Map<number, ResolvedHcm>();
   private readonly inbound: Array<{ destinationPort?: number; hcm?: ResolvedHcm; chain: FilterChainModel }> = [];
   private readonly byListener = new Map<string, { listener: ListenerModel; hcms: Array<ResolvedHcm | undefined> }>();
+  /** Listeners with chains by `address:port`, for the hand-off of redirected connections. */
+  private readonly byAddress = new Map<string, ListenerModel>();
+  private virtual: ListenerModel | undefined;
   private readonly clusters = new Map<string, { model: ClusterModel; endpoints: readonly EndpointModel[] }>();
 
   constructor(
@@ -80,13 +83,20 @@ export class RoutingTable {
     private readonly pickers: Pickers,
   ) {
     for (const [name, model] of snapshot.clusters) {
-      const endpoints = model.type === 'STATIC' ? (model.loadAssignment?.endpoints ?? []) : (snapshot.endpoints.get(model.edsServiceName ?? name)?.endpoints ?? []);
+      const endpoints =
+        model.type === 'STATIC' ? (model.loadAssignment?.endpoints ?? []) : model.type === 'EDS' ? (snapshot.endpoints.get(model.edsServiceName ?? name)?.endpoints ?? []) : [];
       this.clusters.set(name, { model, endpoints });
     }
     pickers.runtimes.sync(this.clusters);
     for (const listener of snapshot.listeners.values()) {
       const hcms = listener.filterChains.map((c) => (c.http ? this.resolveHcm(c.http) : undefined));
       this.byListener.set(listener.name, { listener, hcms });
+      // The inbound listener has its own port: outbound traffic to a peer's 15006 is not inbound traffic.
+      if (listener.filterChains.length > 0 && listener.name !== INBOUND_LISTENER) {
+        const key = addressKey(listener.address, listener.port);
+        if (!this.byAddress.has(key)) this.byAddress.set(key, listener);
+        if (listener.useOriginalDst && !this.virtual) this.virtual = listener;
+      }
       if (listener.name === INBOUND_LISTENER) {
         listener.filterChains.forEach((chain, i) => {
           if (chain.http || chain.tcp) this.inbound.push({ destinationPort: chain.destinationPort, chain, ...(hcms[i] ? { hcm: hcms[i] } : {}) });
@@ -142,6 +152,19 @@ export class RoutingTable {
     return this.inbound.find((c) => c.destinationPort === localPort) ?? this.inbound.find((c) => c.destinationPort === undefined);
   }
 
+  /** The listener that hands redirected connections off by their original destination (`use_original_dst`, Istio's virtualOutbound). */
+  virtualOutbound(): ListenerModel | undefined {
+    return this.virtual;
+  }
+
+  /**
+   * The listener Envoy hands a redirected connection to: the one at exactly its original
+   * destination `address:port`, else the wildcard (`0.0.0.0`, or `::` for IPv6) on that port.
+   */
+  listenerAt(address: string, port: number): ListenerModel | undefined {
+    return this.byAddress.get(addressKey(address, port)) ?? this.byAddress.get(addressKey(address.includes(':') ? '::' : '0.0.0.0', port));
+  }
+
   /** A listener by name. */
   listener(name: string): ListenerModel | undefined {
     return this.byListener.get(name)?.listener;
@@ -159,7 +182,10 @@ export class RoutingTable {
     const runtime = this.clusters.has(cluster) ? this.pickers.runtimes.get(cluster) : undefined;
     if (!runtime) return { ok: false, status: notFoundStatus, flag: 'NC', cluster, reason: `cluster ${cluster} not found` };
     const endpoint = runtime.pick(ctx);
-    if (!endpoint) return { ok: false, status: 503, flag: 'UH', cluster, reason: `cluster ${cluster} has no healthy endpoints` };
+    if (!endpoint) {
+      const reason = runtime.model.type === 'ORIGINAL_DST' ? `cluster ${cluster} has no original destination for this connection (not redirected)` : `cluster ${cluster} has no healthy endpoints`;
+      return { ok: false, status: 503, flag: 'UH', cluster, reason };
+    }
     return { ok: true, endpoint, runtime };
   }
 
@@ -215,6 +241,10 @@ export class RoutingTable {
     const target = action.kind === 'route' && action.clusters.length > 0 ? pickWeighted(action.clusters, action.totalWeight, random) : undefined;
     return { ok: true, matched: { routeConfig: hcm.routeConfigName, virtualHost: vh, route, plan, ...(target ? { target } : {}) } };
   }
+}
+
+function addressKey(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function isWildcard(l: ListenerModel): boolean {

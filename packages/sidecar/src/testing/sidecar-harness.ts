@@ -3,6 +3,7 @@ import { silentLogger } from '@mesh/runtime/testing';
 import type { AnyMessage, XdsResourceType } from '@mesh/shared-api';
 import { buildSidecarConfig, sidecarSettingSpecs } from '../config.js';
 import type { RequestInfo } from '../proxy/observer.js';
+import type { OriginalDestinationSource } from '../proxy/original-destination.js';
 import type { RandomSource } from '../routing/load-balancing.js';
 import { Sidecar } from '../sidecar.js';
 import { FakeAdsServer } from './fake-ads-server.js';
@@ -28,7 +29,7 @@ export class SidecarHarness {
   sidecar!: Sidecar;
 
   /** Starts the fake Pilot and the sidecar with `initial` config and waits for it to sync. */
-  async start(initial: HarnessConfig, opts: { random?: RandomSource; env?: Record<string, string> } = {}): Promise<void> {
+  async start(initial: HarnessConfig, opts: { random?: RandomSource; env?: Record<string, string>; originalDestinations?: OriginalDestinationSource } = {}): Promise<void> {
     await this.ads.start();
     this.set(initial);
     const parsed = parseSettings(sidecarSettingSpecs, [], {
@@ -48,6 +49,7 @@ export class SidecarHarness {
       logger: silentLogger(),
       observers: [{ onRequestComplete: (i) => this.seen.push(i) }],
       ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.originalDestinations ? { originalDestinations: opts.originalDestinations } : {}),
     });
     await this.sidecar.start();
     await this.sidecar.whenSynced(5000);

@@ -40,7 +40,7 @@ export class AdsClient {
   /** Streams opened so far (for logs and tests). */
   streams = 0;
 
-  constructor(private readonly opts: AdsClientOptions) {
+  constructor(private opts: AdsClientOptions) {
     const def = loadAdsPackageDefinition()[GrpcServices.ads] as Record<string, unknown>;
     this.method = def['StreamAggregatedResources'] as AdsMethod;
     this.backoff = opts.backoff ?? new Backoff();
@@ -56,6 +56,27 @@ export class AdsClient {
     if (this.started) return;
     this.started = true;
     this.open();
+  }
+
+  /**
+   * Replaces the node and opens a new stream at once: node metadata is read only from a stream's
+   * first request, so this is how a changed workload (e.g. it obtained its certificate) re-announces.
+   */
+  reconnect(node: NodeMessage): void {
+    this.opts = { ...this.opts, node };
+    if (this.stopped || !this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const call = this.call;
+    this.call = undefined;
+    this.backoff.reset();
+    this.open();
+    if (call) {
+      call.removeAllListeners();
+      call.on('error', () => undefined);
+      call.end();
+      call.cancel();
+    }
   }
 
   /** Closes the stream and the channel. Idempotent. */

@@ -92,7 +92,7 @@ describe('decodeResources', () => {
 
   it.each([
     ['Cluster', [edsCluster('a'), edsCluster('a')], /Cluster a: the response holds two resources with this name/],
-    ['Cluster', [packAny(TypeUrls.Cluster, { name: 'x', type: 'ORIGINAL_DST' })], /Cluster x type: cluster discovery type ORIGINAL_DST is not supported/],
+    ['Cluster', [packAny(TypeUrls.Cluster, { name: 'x', cluster_type: { name: 'envoy.clusters.aggregate' } })], /Cluster x cluster_type: custom cluster types are not supported/],
     ['Cluster', [packAny(TypeUrls.Cluster, { type: 'EDS' })], /Cluster resources\[0\] name: a cluster needs a name/],
     ['Listener', [packAny(TypeUrls.Listener, { name: 'l', address: { socket_address: { address: '0.0.0.0' } } })], /Listener l address\.socket_address\.port_value/],
     ['ClusterLoadAssignment', [packAny(TypeUrls.ClusterLoadAssignment, { cluster_name: 'c', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '1.2.3.4' } } } }] }] })], /port_value: an endpoint needs a port/],

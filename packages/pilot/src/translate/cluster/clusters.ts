@@ -7,6 +7,7 @@ import { localityLbEndpoints } from '../endpoints.js';
 import type { EffectiveDestinationRule, MeshIndex } from '../mesh-index.js';
 import type { XdsResource } from '../resources.js';
 import { adsConfigSource, socketAddress } from '../resources.js';
+import { advertiseEndpoints } from '../security/auto-mtls.js';
 import { spiffeUri } from '../security/sds.js';
 import { effectiveComponents } from './policy.js';
 import { applyUpstreamTls, istioMtlsSni } from './tls.js';
@@ -91,7 +92,7 @@ export function buildOutboundClusters(index: MeshIndex, services: readonly Servi
         const name = outboundClusterName(svc.hostname, port.port, subset);
         if (seen.has(name)) return;
         seen.add(name);
-        const eps = type === 'STRICT_DNS' ? index.endpoints(svc.hostname, port.port).filter((ep) => !labels || labelsMatch(labels, ep.labels)) : [];
+        const eps = type === 'STRICT_DNS' ? advertiseEndpoints(index, svc.hostname, port.port, index.endpoints(svc.hostname, port.port)).filter((ep) => !labels || labelsMatch(labels, ep.labels)) : [];
         const cluster = defaultCluster(index, name, type, type === 'STRICT_DNS' ? localityLbEndpoints(eps) : undefined, port);
         const c = effectiveComponents(dr, subset, port);
         applyConnectionPool(cluster, c.connectionPool);
@@ -102,7 +103,8 @@ export function buildOutboundClusters(index: MeshIndex, services: readonly Servi
           serviceAccounts: sas,
           istioSni: istioMtlsSni(port.port, subset, svc.hostname),
           meshExternal: svc.meshExternal ?? false,
-          autoMtls: index.settings.enableAutoMtls,
+          // Proxyless gRPC clients hold no mesh certificate: auto mTLS is for sidecars and gateways.
+          autoMtls: index.settings.enableAutoMtls && proxy.type !== 'grpc',
           serverMtls: mtls,
         });
         updateEds(cluster);

@@ -10,7 +10,7 @@ export interface UpstreamTlsInput {
   /** The ISTIO_MUTUAL SNI: `outbound_.<port>_.<subset>_.<host>` (Istio's BuildDNSSrvSubsetKey). */
   istioSni: string;
   meshExternal: boolean;
-  /** MeshConfig `enableAutoMtls`, and whether the server side of this service requires or accepts mTLS. */
+  /** MeshConfig `enableAutoMtls`, and the service-level mode its servers run with (ORIGINAL_DST clusters decide by it). */
   autoMtls: boolean;
   serverMtls: 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNKNOWN';
 }
@@ -27,15 +27,19 @@ function matchSans(sans: readonly string[] | undefined): XdsResource[] | undefin
 /**
  * Istio 1.4's `conditionallyConvertToIstioMtls` + `applyUpstreamTLSSettings`: sets the cluster's
  * `transport_socket` (an UpstreamTlsContext) for SIMPLE, MUTUAL and ISTIO_MUTUAL; none for DISABLE
- * or no settings. With auto mTLS and no `tls`, in-mesh services whose servers accept mTLS get
- * ISTIO_MUTUAL as `transport_socket_matches`: endpoints labelled `tlsMode: istio` get mTLS, others plaintext.
+ * or no settings. With auto mTLS and no `tls`, in-mesh services get ISTIO_MUTUAL as
+ * `transport_socket_matches`: endpoints advertised `tlsMode: istio` (certified sidecars whose
+ * server accepts mTLS on that port, security/auto-mtls.ts) get mTLS, others plaintext — the decision
+ * is per endpoint, so workload and port-level policies are followed too. ORIGINAL_DST clusters have
+ * no endpoints to decide by: they use mTLS only when service-level policy says STRICT or PERMISSIVE.
  * https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/transport_sockets/tls/v3/tls.proto
  */
 export function applyUpstreamTls(cluster: XdsResource, input: UpstreamTlsInput): void {
   let tls = input.tls;
   let auto = false;
   if (!tls) {
-    if (input.meshExternal || !input.autoMtls || input.serverMtls === 'UNKNOWN' || input.serverMtls === 'DISABLE') return;
+    if (input.meshExternal || !input.autoMtls) return;
+    if (cluster['lb_policy'] === 'CLUSTER_PROVIDED' && (input.serverMtls === 'UNKNOWN' || input.serverMtls === 'DISABLE')) return;
     tls = { mode: 'ISTIO_MUTUAL' };
     auto = true;
   }

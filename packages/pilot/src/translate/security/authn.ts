@@ -3,7 +3,8 @@ import type { ConfigResource } from '@mesh/shared-api';
 import type { AuthenticationPolicySpec, JwtRule, PeerMtlsMode, RequestAuthenticationSpec, WorkloadSelector } from '../../model/security-specs.js';
 import type { Proxy, ProxyPort } from '../../model/proxy.js';
 import { labelsMatch } from '../../model/service.js';
-import type { Service, ServicePort } from '../../model/service.js';
+import type { Service, ServiceEndpoint, ServicePort } from '../../model/service.js';
+import { TLS_MODE_LABEL } from '../../model/service-entry.js';
 import type { MeshIndex } from '../mesh-index.js';
 import type { XdsResource } from '../resources.js';
 import type { InboundMtlsMode } from './inbound-security.js';
@@ -76,15 +77,54 @@ export function policyMtlsMode(policy: ConfigResource<AuthenticationPolicySpec> 
   return peer.mtls?.mode === 'PERMISSIVE' ? 'PERMISSIVE' : 'STRICT';
 }
 
-/** The mTLS mode of one of a sidecar's ports: PeerAuthentication when any applies, else the 1.4 Policy, else none. */
-export function inboundMtlsMode(index: MeshIndex, proxy: Proxy, port: ProxyPort): InboundMtlsMode {
-  return peerAuthenticationMode(index, proxy, port) ?? policyMtlsMode(proxy.serviceName ? authenticationPolicyFor(index, proxy.namespace, proxy.serviceName, port) : undefined) ?? 'DISABLE';
+/** A workload as mTLS decisions see it: where it runs, its labels, the service it serves, and whether its sidecar holds a certificate. */
+export interface MtlsWorkload {
+  namespace: string;
+  labels: Readonly<Record<string, string>>;
+  /** The short service name (1.4 Policy targets name it); '' when none. */
+  serviceName: string;
+  /** Its sidecar holds a Citadel certificate (label `security.istio.io/tlsMode: istio`). */
+  certified: boolean;
 }
 
 /**
- * How a service's servers take connections, for clients deciding auto mTLS (Istio 1.4 reads the
- * service's authentication policy): namespace and mesh PeerAuthentication, else the 1.4 Policy;
- * UNKNOWN when nothing says.
+ * The effective mTLS mode of one workload port — the single function both sides of a connection
+ * use, so a client never disagrees with the server: PeerAuthentication (port-level, workload,
+ * namespace, mesh) when any applies, else the 1.4 Policy/MeshPolicy, else Istio 1.5+'s default —
+ * PERMISSIVE for a workload whose sidecar holds a certificate, DISABLE (plaintext) for one without.
+ */
+export function workloadMtlsMode(index: MeshIndex, w: MtlsWorkload, port: Pick<ProxyPort, 'port' | 'targetPort' | 'name'>): InboundMtlsMode {
+  return (
+    peerAuthenticationMode(index, w, port) ??
+    policyMtlsMode(w.serviceName ? authenticationPolicyFor(index, w.namespace, w.serviceName, port) : undefined) ??
+    (w.certified ? 'PERMISSIVE' : 'DISABLE')
+  );
+}
+
+/** Whether a proxy's sidecar reported a certificate (it sets the tlsMode label only while it holds one). */
+export function proxyCertified(proxy: Pick<Proxy, 'labels'>): boolean {
+  return proxy.labels[TLS_MODE_LABEL] === 'istio';
+}
+
+/** The mTLS mode of one of a sidecar's ports (see {@link workloadMtlsMode}). */
+export function inboundMtlsMode(index: MeshIndex, proxy: Proxy, port: ProxyPort): InboundMtlsMode {
+  return workloadMtlsMode(index, { namespace: proxy.namespace, labels: proxy.labels, serviceName: proxy.serviceName, certified: proxyCertified(proxy) }, port);
+}
+
+/**
+ * The mode the server behind one endpoint of a service port runs with: the same decision its
+ * sidecar's inbound listener is generated from (the endpoint's labels select the workload
+ * policies; its target port keys port-level ones). Drives auto mTLS per endpoint.
+ */
+export function endpointMtlsMode(index: MeshIndex, svc: Pick<Service, 'hostname' | 'name' | 'namespace'>, port: Pick<ServicePort, 'port' | 'name'>, ep: ServiceEndpoint): InboundMtlsMode {
+  const serviceName = svc.name || (svc.hostname.split('.')[0] ?? '');
+  return workloadMtlsMode(index, { namespace: svc.namespace, labels: ep.labels, serviceName, certified: ep.tlsMode === 'istio' }, { port: port.port, name: port.name, targetPort: ep.targetPort ?? ep.port });
+}
+
+/**
+ * How a service's servers take connections as far as service-level policy says (Istio's
+ * `BestEffortInferServiceMTLSMode`): namespace and mesh PeerAuthentication, else the 1.4 Policy;
+ * UNKNOWN when nothing says. Only clusters without endpoints to decide by (ORIGINAL_DST) use it.
  */
 export function serverMtlsMode(index: MeshIndex, svc: Service, port: ServicePort): 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'UNKNOWN' {
   const pa = peerAuthenticationMode(index, { namespace: svc.namespace, labels: {} }, undefined);

@@ -34,12 +34,22 @@ export class InboundTransport {
     private readonly inspectTimeoutMs = 15_000,
   ) {}
 
+  /**
+   * Whether a plaintext connection accepted earlier may still carry requests: not once every chain
+   * of its port terminates TLS (the port turned STRICT). Envoy drains the connections of filter
+   * chains an update removed; refusing their next request closes the same gap.
+   */
+  admitsPlaintext(listener: ListenerModel | undefined, localPort: number): boolean {
+    if (!listener) return true;
+    const chains = chainsForPort(listener, localPort);
+    return chains.length === 0 || chains.some((c) => !c.tls);
+  }
+
   /** Takes the connection when its port has a TLS chain; false leaves it to plaintext handling. */
   take(listener: ListenerModel | undefined, socket: net.Socket, deliver: DeliverConnection): boolean {
     if (!listener || this.seen.has(socket)) return false;
     const port = socket.localPort ?? 0;
-    const forPort = listener.filterChains.filter((c) => (c.match?.destinationPort ?? c.destinationPort) === port);
-    const chains = forPort.length > 0 ? forPort : listener.filterChains.filter((c) => (c.match?.destinationPort ?? c.destinationPort) === undefined);
+    const chains = chainsForPort(listener, port);
     if (!chains.some((c) => c.tls)) return false;
     this.seen.add(socket);
     socket.on('error', () => socket.destroy());
@@ -89,4 +99,10 @@ export class InboundTransport {
       deliver(secured, conn, chain);
     });
   }
+}
+
+/** The chains of a listener for a destination port: those naming it, else those naming no port. */
+function chainsForPort(listener: ListenerModel, port: number): FilterChainModel[] {
+  const forPort = listener.filterChains.filter((c) => (c.match?.destinationPort ?? c.destinationPort) === port);
+  return forPort.length > 0 ? forPort : listener.filterChains.filter((c) => (c.match?.destinationPort ?? c.destinationPort) === undefined);
 }

@@ -11,13 +11,17 @@ import type { TlsSecrets } from './tls-secrets.js';
  * `transport_socket_matches` entry whose fields all equal the endpoint's
  * `envoy.transport_socket_match` metadata, else the cluster's `transport_socket`. This is how
  * Istio's auto mTLS works: `tlsMode: istio` endpoints (workloads with a sidecar whose server
- * accepts mTLS) get ISTIO_MUTUAL, the others plaintext.
+ * accepts mTLS) get ISTIO_MUTUAL, the others plaintext. A sidecar holding no certificate
+ * (`certified` false) cannot do mTLS at all, so it skips matches that need its SDS certificate and
+ * falls through to plaintext — which PERMISSIVE servers accept and STRICT ones refuse, as they
+ * should; an explicit `transport_socket` (a DestinationRule's tls) is never skipped.
  */
-export function upstreamTlsFor(cluster: ClusterModel, endpoint: EndpointModel): UpstreamTlsModel | undefined {
+export function upstreamTlsFor(cluster: ClusterModel, endpoint: EndpointModel, certified = true): UpstreamTlsModel | undefined {
   const t = cluster.transport;
   if (!t) return undefined;
   const meta = endpoint.transportMatch ?? {};
   for (const m of t.matches ?? []) {
+    if (!certified && m.tls?.certificate?.kind === 'sds') continue;
     if (Object.entries(m.match).every(([k, v]) => meta[k] === v)) return m.tls;
   }
   return t.tls;

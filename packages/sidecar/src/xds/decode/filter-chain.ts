@@ -7,6 +7,7 @@ import type { Problems } from './fields.js';
 import { httpFault } from './filter-configs.js';
 import { httpSecurityFilters, isSecurityFilter } from './http-security-filters.js';
 import { rbacFilter } from './rbac-filter.js';
+import { parseCidr } from '../../security/authz/cidr.js';
 import type { RbacFilterModel } from '../../security/authz/rbac-model.js';
 import { routeConfiguration } from './route-configuration.js';
 import { ExtensionTypeUrls, unpackTyped } from './typed-config.js';
@@ -24,14 +25,20 @@ const NETWORK_RBAC = 'type.googleapis.com/envoy.extensions.filters.network.rbac.
 export function filterChain(raw: Record<string, unknown>, at: string, p: Problems): FilterChainModel {
   const m = obj(raw['filter_chain_match']);
   const destinationPort = uint32Value(m['destination_port']);
-  if (arr(m['prefix_ranges']).length > 0 || arr(m['source_prefix_ranges']).length > 0 || arr(m['source_ports']).length > 0) {
-    p.add(`${at}filter_chain_match`, 'matching filter chains by IP prefix or source port is not supported by the sidecar');
+  if (arr(m['source_prefix_ranges']).length > 0 || arr(m['direct_source_prefix_ranges']).length > 0 || arr(m['source_ports']).length > 0) {
+    p.add(`${at}filter_chain_match`, 'matching filter chains by source address or port is not supported by the sidecar');
   }
+  const prefixRanges = arr(m['prefix_ranges']).flatMap((r, i) => {
+    const c = parseCidr(str(obj(r)['address_prefix']), uint32Value(obj(r)['prefix_len']));
+    if (!c) p.add(`${at}filter_chain_match.prefix_ranges[${i}].address_prefix`, `not an IP address: ${str(obj(r)['address_prefix'])}`);
+    return c ? [c] : [];
+  });
   const serverNames = arr(m['server_names']).map((n) => str(n).toLowerCase()).filter((n) => n !== '');
   const transportProtocol = str(m['transport_protocol']);
   const applicationProtocols = arr(m['application_protocols']).map(str).filter((a) => a !== '');
   const match: FilterChainMatchModel = {
     ...(destinationPort !== undefined ? { destinationPort } : {}),
+    ...(prefixRanges.length > 0 ? { prefixRanges } : {}),
     ...(serverNames.length > 0 ? { serverNames } : {}),
     ...(transportProtocol ? { transportProtocol } : {}),
     ...(applicationProtocols.length > 0 ? { applicationProtocols } : {}),

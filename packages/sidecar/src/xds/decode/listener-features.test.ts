@@ -67,7 +67,7 @@ describe('Listener features', () => {
     ['an SDS secret the agent does not serve', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'gateway-credential' }] } }), filters: [hcmFilter('r')] }, /SDS secret gateway-credential is not served/],
     ['a certificate file that does not exist', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificates: [{ certificate_chain: { filename: '/nonexistent/cert.pem' }, private_key: { inline_string: 'k' } }] } }), filters: [hcmFilter('r')] }, /cannot read \/nonexistent\/cert\.pem: ENOENT/],
     ['client certificates without a CA', { transport_socket: tlsTransportSocket({ common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: PEM }, private_key: { inline_string: 'k' } }] }, require_client_certificate: { value: true } }), filters: [hcmFilter('r')] }, /needs a trusted_ca/],
-    ['matching by source prefix', { filter_chain_match: { source_prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: { value: 8 } }] }, filters: [hcmFilter('r')] }, /IP prefix or source port/],
+    ['matching by source prefix', { filter_chain_match: { source_prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: { value: 8 } }] }, filters: [hcmFilter('r')] }, /by source address or port/],
     ['a TCP proxy without a cluster', { filters: [tcpProxyFilter('')] }, /needs a cluster/],
   ])('NACKs %s', (_what, chain, message) => {
     const r = listener([chain]);

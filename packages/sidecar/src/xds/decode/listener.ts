@@ -1,10 +1,10 @@
 import type { ValidationResult } from '@mesh/shared-api';
 import type { ListenerModel } from '../../routing/model.js';
-import { arr, isSet, obj, Problems, str, uint32Value } from './fields.js';
+import { arr, boolValue, isSet, obj, Problems, str, uint32Value } from './fields.js';
 import { filterChain } from './filter-chain.js';
 import { ExtensionTypeUrls } from './typed-config.js';
 
-/** Listener filters that need no work from the sidecar (it always knows the original destination port). */
+/** Listener filters that need no work from the sidecar (it reads the original destination itself when a listener hands off). */
 const HARMLESS_LISTENER_FILTERS = new Set(['envoy.filters.listener.original_dst', 'envoy.listener.original_dst', 'envoy.filters.listener.http_inspector', 'envoy.listener.http_inspector']);
 const TLS_INSPECTOR = new Set(['envoy.filters.listener.tls_inspector', 'envoy.listener.tls_inspector', ExtensionTypeUrls.TlsInspector]);
 
@@ -12,7 +12,8 @@ const TLS_INSPECTOR = new Set(['envoy.filters.listener.tls_inspector', 'envoy.li
  * Decodes an `envoy.config.listener.v3.Listener`
  * (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto): address,
  * filter chains (see filter-chain.ts) and the default chain, and the TLS inspector listener
- * filter. An `api_listener` (meant for proxyless gRPC clients) has no socket and is kept with no chains.
+ * filter, and `use_original_dst` (the hand-off of redirected connections, see listener-manager.ts).
+ * An `api_listener` (meant for proxyless gRPC clients) has no socket and is kept with no chains.
  */
 export function decodeListener(raw: Record<string, unknown>): ValidationResult<ListenerModel> {
   const p = new Problems();
@@ -39,6 +40,7 @@ export function decodeListener(raw: Record<string, unknown>): ValidationResult<L
     const { destinationPort: _d, match: _m, ...rest } = filterChain(obj(raw['default_filter_chain']), 'default_filter_chain.', p);
     filterChains.push(rest);
   }
-  const value: ListenerModel = { name, address, port, filterChains, ...(tlsInspector ? { tlsInspector } : {}) };
+  const useOriginalDst = boolValue(raw['use_original_dst']) === true;
+  const value: ListenerModel = { name, address, port, filterChains, ...(tlsInspector ? { tlsInspector } : {}), ...(useOriginalDst ? { useOriginalDst } : {}) };
   return p.ok ? { ok: true, value, warnings: p.warnings } : { ok: false, errors: p.list };
 }
