@@ -24,8 +24,12 @@ export const CONFIG_BUCKET_HISTORY = 10;
 const MIN_HISTORY = 5;
 /** Parallel reads while listing; bounds the burst a large list puts on NATS. */
 const LIST_READ_CONCURRENCY = 32;
-/** How many of its own last writes the store remembers for {@link KvConfigStore.recent} (PATCH reads them instead of the bucket). */
-const RECENT_WRITES = 4096;
+/**
+ * How much of its own last writes (stored JSON, in UTF-16 code units) the store remembers for
+ * {@link KvConfigStore.recent}, so PATCH reads them instead of the bucket: 16 Mi units (≈ 32 MB) hold
+ * the whole config of a large mesh (10,000 objects of a few KB), oldest dropped first beyond it.
+ */
+const RECENT_WRITES_UNITS = 16 * 1024 * 1024;
 
 /** Options for {@link KvConfigStore.open}. */
 export interface KvConfigStoreOptions {
@@ -66,6 +70,7 @@ export class KvConfigStore implements ConfigStore {
   private lastWritten = 0;
   /** The value and revision of this store's last writes, newest last (see {@link recent}). */
   private readonly recentWrites = new Map<string, { revision: number; data: string }>();
+  private recentUnits = 0;
   private readonly stream: string;
   private readonly subjectPrefix: string;
   private readonly watches = new Set<StoreWatch>();
@@ -335,10 +340,18 @@ export class KvConfigStore implements ConfigStore {
 
   /** Keeps (or, for a delete or a lost compare-and-set, forgets) the last write of `key`; bounded, oldest dropped first. */
   private remember(key: string, data: string | undefined, revision: number): void {
-    this.recentWrites.delete(key);
+    this.forget(key);
     if (data === undefined) return;
     this.recentWrites.set(key, { revision, data });
-    if (this.recentWrites.size > RECENT_WRITES) this.recentWrites.delete(this.recentWrites.keys().next().value!);
+    this.recentUnits += data.length;
+    while (this.recentUnits > RECENT_WRITES_UNITS) this.forget(this.recentWrites.keys().next().value!);
+  }
+
+  private forget(key: string): void {
+    const known = this.recentWrites.get(key);
+    if (!known) return;
+    this.recentWrites.delete(key);
+    this.recentUnits -= known.data.length;
   }
 
   /** {@link write}, mapping a lost compare-and-set to the caller's error. */
@@ -347,7 +360,7 @@ export class KvConfigStore implements ConfigStore {
       return await this.write(key, data, op, expected, batch);
     } catch (err) {
       if (isWrongLastSequence(err)) {
-        this.recentWrites.delete(key);
+        this.forget(key);
         throw lost();
       }
       throw err;
