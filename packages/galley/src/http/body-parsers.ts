@@ -1,6 +1,7 @@
 import { MeshError } from '@mesh/shared-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseAllDocuments } from 'yaml';
+import { fastYamlDocuments } from './fast-yaml.js';
 
 /** Media types whose bodies are read as JSON. */
 export const JSON_MEDIA_TYPES = ['application/json'];
@@ -67,6 +68,8 @@ export function parseYaml(text: string): unknown {
  * Errors name the document (1-based) and the parser's complaint.
  */
 export function parseYamlDocuments(text: string): unknown[] {
+  const fast = fastYamlDocuments(text, MAX_BODY_DEPTH);
+  if (fast) return fast;
   try {
     const parsed = parseAllDocuments(text);
     if (!Array.isArray(parsed)) return []; // an empty stream: only comments or directives
