@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import tls from 'node:tls';
 import { createSelfSignedCertificate } from './self-signed-cert.js';
 
 describe('createSelfSignedCertificate', () => {
@@ -18,6 +19,16 @@ describe('createSelfSignedCertificate', () => {
     expect(cert.checkHost('localhost')).toBe('localhost');
     expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(cert.ca).toBe(true);
+  });
+
+  it('is always DER OpenSSL accepts (random serials of every shape: minimal, positive INTEGERs)', () => {
+    // Before the fix, a serial whose first random octet was 0x00 and second < 0x80 made OpenSSL
+    // refuse the certificate ("illegal padding"): about one certificate in 256.
+    for (let i = 0; i < 800; i++) {
+      const p = createSelfSignedCertificate({ commonName: `c${i}`, dnsNames: ['localhost'], ipAddresses: [] });
+      expect(() => tls.createSecureContext({ cert: p.certPem, key: p.keyPem })).not.toThrow();
+      expect(new crypto.X509Certificate(p.certPem).serialNumber).toMatch(/^[1-7][0-9A-F]|^0[1-9A-F]/);
+    }
   });
 
   it('is valid from an hour ago for a year', () => {

@@ -39,7 +39,9 @@ export function createSelfSignedCertificate(opts: SelfSignedOptions): Certificat
   const notBefore = new Date(now.getTime() - 60 * 60 * 1000); // tolerate clock skew
   const notAfter = new Date(now.getTime() + (opts.validDays ?? 365) * 24 * 60 * 60 * 1000);
   const serial = crypto.randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  // 0x01–0x7f: positive, and minimal DER (a leading 0x00 octet before one < 0x80 is "illegal padding"
+  // to OpenSSL, which then refuses the certificate: 1 start in 256 failed before).
+  serial[0] = serial[0]! & 0x7f || 0x01;
   const name = seq(set(seq(oid(OID.commonName), tlv(0x0c, Buffer.from(opts.commonName, 'utf8')))));
   const sigAlg = seq(oid(OID.ecdsaWithSha256));
   const sans = [
