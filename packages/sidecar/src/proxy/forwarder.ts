@@ -142,12 +142,14 @@ export class Forwarder {
     if (this.over) return;
     this.attempts++;
     const { ex } = this;
+    // Only ORIGINAL_DST clusters read the original destination: nothing is built for the others (the request path).
+    const original = ex.ctx.table.clusterModel(this.cluster)?.type === 'ORIGINAL_DST' ? originalPick(ex) : undefined;
     const picked = ex.ctx.table.pick(
       this.cluster,
       {
         ...(this.hash !== undefined ? { hash: this.hash } : {}),
         ...(this.retry?.previousHosts ? { exclude: this.tried, maxAttempts: this.retry.hostSelectionMaxAttempts } : {}),
-        original: originalPick(ex),
+        ...(original ? { original } : {}),
       },
       this.action.clusterNotFoundStatus,
     );
@@ -341,7 +343,6 @@ function toList(v: OutgoingHttpHeaders[string]): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
-
 
 /** What an ORIGINAL_DST cluster needs from a request: its connection's original destination and its headers. */
 function originalPick(ex: Exchange): OriginalPick {
